@@ -1,0 +1,57 @@
+/*
+ * Bamboo IMAP c-client internals shared by core, proto, drivers and os.
+ * Not installed; applications use c-client.h.
+ */
+#ifndef BAMBOO_INTERNAL_H
+#define BAMBOO_INTERNAL_H
+
+#include "c-client.h"
+#include "buf.h"
+#include "limits.h"
+
+/* ---- events, routed through stream->callbacks (stream may be NIL: then
+ * the process default table from SET_CALLBACKS is used) ---- */
+void mail_log (MAILSTREAM *stream, long errflg, const char *fmt, ...)
+  BAMBOO_PRINTF (3, 4);
+void mail_notify (MAILSTREAM *stream, long errflg, const char *fmt, ...)
+  BAMBOO_PRINTF (3, 4);
+void mail_debug_log (MAILSTREAM *stream, const char *fmt, ...)
+  BAMBOO_PRINTF (2, 3);
+void mail_flags_changed (MAILSTREAM *stream, unsigned long msgno);
+void mail_searched_msg (MAILSTREAM *stream, unsigned long msgno);
+void mail_list_cb (MAILSTREAM *stream, int delimiter, char *name, long attr);
+void mail_lsub_cb (MAILSTREAM *stream, int delimiter, char *name, long attr);
+void mail_status_cb (MAILSTREAM *stream, char *mailbox, MAILSTATUS *status);
+void mail_critical (MAILSTREAM *stream);
+void mail_nocritical (MAILSTREAM *stream);
+long mail_diskerror (MAILSTREAM *stream, long errcode, long serious);
+void mail_fatal (const char *fmt, ...) BAMBOO_PRINTF (1, 2)
+  __attribute__ ((noreturn));
+const struct mail_callbacks *mail_callbacks_for (MAILSTREAM *stream);
+
+/* ---- helpers core offers drivers ---- */
+/* Parse a message from its header and text into elt->private.msg.env/body
+ * (generic .structure).  Text offsets in BODY are relative to the start of
+ * the text STRING given to rfc822_parse_content. */
+ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
+				  BODY **body, long flags);
+/* Apply a flag list (mail_parse_flags) to one elt; returns 1 if changed */
+int mail_elt_apply_flags (MESSAGECACHE *elt, long sysflags,
+			  unsigned long userflags, long set);
+/* Find or create keyword name in stream->user_flags; -1 if full/invalid */
+int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
+
+/* ---- sequence sets (core/seqset.c) ---- */
+/* Parse an IMAP sequence set ("1:4,7,9:*") against max ("*" = max).
+ * Returns NIL and sets *error_r on syntax error or too many ranges. */
+SEARCHSET *seqset_parse (const char *s, unsigned long max,
+			 const char **error_r);
+int seqset_contains (const SEARCHSET *set, unsigned long n, unsigned long max);
+
+/* ---- mailbox file helpers (os/) ---- */
+/* Write all of buf or fail; retries EINTR/short writes.  -1 with errno. */
+long os_write_all (int fd, const void *buf, size_t len);
+/* fsync file and its directory; -1 with errno */
+int os_fsync_path_dir (const char *path);
+
+#endif

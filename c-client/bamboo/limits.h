@@ -1,0 +1,43 @@
+/*
+ * Every limit Bamboo enforces on untrusted input lives here, so an
+ * administrator or auditor can see them all at once.  Exceeding one is an
+ * error with a message, never a crash or unbounded memory.
+ */
+#ifndef BAMBOO_LIMITS_H
+#define BAMBOO_LIMITS_H
+
+/* RFC 5322 / MIME parsing */
+#define LIM_MIME_DEPTH 50		/* nested multipart/message levels */
+#define LIM_MIME_PARTS 10000		/* parts in one message, all levels */
+#define LIM_MIME_PARAMS 100		/* parameters on one Content-* field */
+#define LIM_RFC2231_SECTIONS 100	/* name*0 .. name*99 */
+#define LIM_BOUNDARY_LEN 200		/* RFC 2046 says 70; be lenient */
+#define LIM_GROUP_DEPTH 50		/* nested address groups */
+#define LIM_ADDRESSES 10000		/* addresses in one header field */
+#define LIM_COMMENT_DEPTH 100		/* nested (comments) in a header */
+#define LIM_HEADER_FIELDS 100000	/* fields in one header */
+#define LIM_ENCODED_WORDS 10000		/* RFC 2047 words in one field */
+#define LIM_MSGID_REFS 10000		/* References entries used for threading */
+
+/* Mailboxes */
+#define LIM_KEYWORDS 30			/* = NUSERFLAGS, as UW */
+#define LIM_KEYWORD_LEN 50		/* = MAXUSERFLAG, as UW */
+#define LIM_MAILBOX_NAME 1000		/* bytes in a mailbox name or path */
+#define LIM_LIST_ENTRIES 100000		/* names one LIST/LSUB may report */
+#define LIM_SUBSCRIPTIONS 100000	/* lines read from ~/.mailboxlist */
+#define LIM_MBOX_FROM_LINE 1000		/* bytes in a From_ line we accept */
+#define LIM_LIST_DEPTH 64		/* directory levels LIST walks, whatever
+					   list-maximum-level says */
+
+/* Configuration files (/etc/c-client.cf, ~/.mminit) */
+#define LIM_CONFIG_LINE 1000		/* bytes in one line */
+#define LIM_CONFIG_LINES 10000		/* lines read before giving up */
+
+/* Search programs */
+#define LIM_SEARCH_DEPTH 100		/* nested OR/NOT levels */
+#define LIM_SEARCH_KEYS 10000		/* keys in one program */
+
+/* Sequence sets */
+#define LIM_SEQSET_RANGES 100000	/* ranges in one sequence set */
+
+#endif

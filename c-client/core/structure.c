@@ -1,0 +1,164 @@
+/*
+ * Envelopes and body structures: mail_fetch_structure(), the generic
+ * parser path for drivers without a .structure slot, mail_body() section
+ * lookup, and UW's fixed-width mail_fetchfrom()/mail_fetchsubject().
+ */
+#include <string.h>
+#include "core.h"
+
+/* UW's generic structure fetch.  With OP_SHORTCACHE only the current
+ * message's envelope and body are kept (stream->env/body); otherwise they
+ * live in the elt until mail_gc(). */
+ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
+				  BODY **body, long flags)
+{
+  ENVELOPE **env;
+  BODY **b;
+  MESSAGECACHE *elt;
+  unsigned long hdrsize = 0;
+  char *s, *hdr;
+  STRING bs;
+
+  if (body) *body = NIL;
+  if (flags & FT_UID) {
+    if (!(msgno = mail_msgno (stream, msgno))) return NIL;
+    flags &= ~FT_UID;
+  }
+  if (!msgno || msgno > stream->nmsgs) {
+    mail_log (stream, ERROR, "No such message: %lu (mailbox has %lu)",
+	      msgno, stream->nmsgs);
+    return NIL;
+  }
+  elt = mail_elt (stream, msgno);
+  if (stream->scache) {
+    if (msgno != stream->msgno) {
+      mail_gc (stream, GC_ENV | GC_TEXTS);
+      stream->msgno = msgno;
+    }
+    env = &stream->env;
+    b = &stream->body;
+  }
+  else {
+    env = &elt->private.msg.env;
+    b = &elt->private.msg.body;
+  }
+  if (stream->dtb && stream->dtb->header && stream->dtb->text &&
+      ((body && !*b) || !*env || (*env)->incomplete)) {
+    mail_free_envelope (env);
+    mail_free_body (b);
+    /* the driver's header buffer may be reused by its text call: copy */
+    s = (*stream->dtb->header) (stream, msgno, &hdrsize, flags & ~FT_INTERNAL);
+    hdr = (char *) fs_get (hdrsize + 1);
+    if (s && hdrsize) memcpy (hdr, s, hdrsize);
+    else hdrsize = 0;
+    hdr[hdrsize] = '\0';
+    if (body || !elt->rfc822_size) {
+      if ((*stream->dtb->text) (stream, msgno, &bs,
+				(flags & ~FT_INTERNAL) | FT_PEEK)) {
+	if (!elt->rfc822_size) elt->rfc822_size = hdrsize + SIZE (&bs);
+	rfc822_parse_msg_full (env, body ? b : NIL, hdr, hdrsize,
+			       body ? &bs : NIL, BADHOST, 0, stream->dtb->flags);
+      }
+      else rfc822_parse_msg_full (env, NIL, hdr, hdrsize, NIL, BADHOST, 0,
+				  stream->dtb->flags);
+    }
+    else rfc822_parse_msg_full (env, NIL, hdr, hdrsize, NIL, BADHOST, 0,
+				stream->dtb->flags);
+    fs_give ((void **) &hdr);
+    if (!*env) *env = mail_newenvelope ();
+  }
+  /* internal date from the Date: header when the driver has none */
+  if (!elt->day && *env && (*env)->date)
+    mail_parse_date (elt, (*env)->date);
+  if (!elt->day) elt->day = elt->month = 1;	/* UW's bogus default */
+  if (body) *body = *b;
+  return *env;
+}
+
+ENVELOPE *mail_fetch_structure (MAILSTREAM *stream, unsigned long msgno,
+				BODY **body, long flags)
+{
+  if (body) *body = NIL;
+  if (!stream) return NIL;
+  if (stream->dtb && stream->dtb->structure)
+    return (*stream->dtb->structure) (stream, msgno, body, flags);
+  return mail_structure_generic (stream, msgno, body, flags);
+}
+
+/* Section "1.2.3" -> BODY.  A part of a message/rfc822 descends into the
+ * encapsulated message's body; a non-multipart body has only part 1. */
+BODY *mail_body (MAILSTREAM *stream, unsigned long msgno,
+		 unsigned char *section)
+{
+  BODY *b = NIL;
+  PART *pt;
+  unsigned long i;
+  unsigned int depth = 0;
+  if (!section || !*section || !mail_fetch_structure (stream, msgno, &b, NIL) ||
+      !b) return NIL;
+  while (*section) {
+    if (*section < '1' || *section > '9') return NIL;	/* no 0, no junk */
+    for (i = 0; *section >= '0' && *section <= '9'; section++) {
+      if (i > 100000000UL) return NIL;	/* absurd part number */
+      i = i * 10 + (*section - '0');
+    }
+    if (*section && (*section++ != '.' || !*section)) return NIL;
+    if (++depth > LIM_MIME_DEPTH * 2) return NIL;
+    if (b->type == TYPEMULTIPART) {
+      for (pt = b->nested.part; pt && --i; pt = pt->next);
+      if (!pt) return NIL;
+      b = &pt->body;
+    }
+    else if (i != 1) return NIL;
+    if (*section) switch (b->type) {
+    case TYPEMULTIPART:
+      break;
+    case TYPEMESSAGE:
+      if (b->subtype && (!strcmp (b->subtype, "RFC822") ||
+			 !strcmp (b->subtype, "GLOBAL")) && b->nested.msg &&
+	  b->nested.msg->body) {
+	b = b->nested.msg->body;
+	break;
+      }
+      return NIL;
+    default:
+      return NIL;
+    }
+  }
+  return b;
+}
+
+/* UW: s gets exactly length characters plus NUL: the first From address's
+ * personal name, else mailbox@host, space padded or truncated. */
+void mail_fetchfrom (char *s, MAILSTREAM *stream, unsigned long msgno,
+		     long length)
+{
+  ENVELOPE *env;
+  ADDRESS *adr;
+  struct buf b = BUF_INIT;
+  size_t n;
+  if (length < 0) length = 0;
+  memset (s, ' ', (size_t) length);
+  s[length] = '\0';
+  env = mail_fetch_structure (stream, msgno, NIL, NIL);
+  for (adr = env ? env->from : NIL; adr && !adr->host; adr = adr->next);
+  if (!adr) return;
+  if (adr->personal) buf_puts (&b, adr->personal);
+  else buf_printf (&b, "%s@%s", adr->mailbox ? adr->mailbox : "", adr->host);
+  n = b.len < (size_t) length ? b.len : (size_t) length;
+  if (n) memcpy (s, b.data, n);
+  buf_free (&b);
+}
+
+/* UW: up to length characters of the subject, NUL-terminated (s must hold
+ * length + 1); a single space when there is no subject. */
+void mail_fetchsubject (char *s, MAILSTREAM *stream, unsigned long msgno,
+			long length)
+{
+  ENVELOPE *env;
+  if (length < 0) length = 0;
+  memset (s, '\0', (size_t) length + 1);
+  env = mail_fetch_structure (stream, msgno, NIL, NIL);
+  if (env && env->subject) strncpy (s, env->subject, (size_t) length);
+  else if (length) *s = ' ';
+}

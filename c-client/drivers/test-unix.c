@@ -1,0 +1,928 @@
+/*
+ * test-unix.c - the traditional mbox driver on scratch mailboxes in a
+ * temporary home (HOME and the spool redirected with SET_HOMEDIR and
+ * SET_SYSINBOX).  Expected file bytes were taken from UW c-client 2007
+ * (Debian libc-client) doing the same operations on the same input.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "c-client.h"
+#include "internal.h"
+#include "unix-int.h"
+
+static char home[256];
+static unsigned long n_exists, n_expunged, last_expunged;
+static char lastlog[1024];
+static long lastlogflg;
+
+void mm_exists (MAILSTREAM *s, unsigned long n) { n_exists = n; }
+void mm_expunged (MAILSTREAM *s, unsigned long n)
+{
+  n_expunged++;
+  last_expunged = n;
+}
+void mm_log (char *str, long e)
+{
+  snprintf (lastlog, sizeof lastlog, "%s", str);
+  lastlogflg = e;
+}
+void mm_notify (MAILSTREAM *s, char *str, long e) { }
+static MAILSTATUS last_status;
+void mm_status (MAILSTREAM *s, char *m, MAILSTATUS *st) { last_status = *st; }
+
+/* ---------------------------------------------------------------- files */
+
+static void path_of (char *dst, size_t n, const char *name)
+{
+  snprintf (dst, n, "%s/%s", home, name);
+}
+
+static void put_file (const char *name, const char *data, size_t len)
+{
+  char p[512];
+  FILE *f;
+  path_of (p, sizeof p, name);
+  f = fopen (p, "wb");
+  fwrite (data, 1, len, f);
+  fclose (f);
+}
+#define PUT(name, lit) put_file (name, lit, sizeof lit - 1)
+
+static char *get_file (const char *name, size_t *len)
+{
+  char p[512];
+  FILE *f;
+  struct stat sb;
+  char *d;
+  path_of (p, sizeof p, name);
+  if (stat (p, &sb) < 0 || !(f = fopen (p, "rb"))) {
+    *len = 0;
+    return NULL;
+  }
+  d = malloc ((size_t) sb.st_size + 1);
+  *len = fread (d, 1, (size_t) sb.st_size, f);
+  d[*len] = '\0';
+  fclose (f);
+  return d;
+}
+
+static char *fmt (const char *f, ...) __attribute__ ((format (printf, 1, 2)));
+static char *fmt (const char *f, ...)
+{
+  static char b[8192];
+  va_list ap;
+  va_start (ap, f);
+  vsnprintf (b, sizeof b, f, ap);
+  va_end (ap);
+  return b;
+}
+
+static char *header_of (MAILSTREAM *s, unsigned long i, unsigned long *len)
+{
+  return mail_fetch_header (s, i, NIL, NIL, len, FT_PEEK);
+}
+
+static char *text_of (MAILSTREAM *s, unsigned long i, unsigned long *len)
+{
+  return mail_fetch_text (s, i, NIL, len, FT_PEEK);
+}
+
+static const char T2[] =
+  "From a@b Mon May  7 20:54:30 2001\nSubject: x\n\nbody x\n\n"
+  "From a@b Mon May  7 20:54:31 2001\nSubject: y\nStatus: O\n\nbody y\n"
+  "From a@b Mon May  7 20:54:32 2001\nSubject: z\n\nbody z\n";
+
+/* ------------------------------------------------------------ read path */
+
+static void test_read (void)
+{
+  MAILSTREAM *s;
+  unsigned long len;
+  char *h, d[64];
+
+  PUT ("t2", T2);
+  s = mail_open (NIL, "t2", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 3);
+  CHECK_INTEQ (s->recent, 2);
+  CHECK_INTEQ (n_exists, 3);
+  CHECK (s->uid_validity != 0);
+  CHECK_INTEQ (mail_uid (s, 3), 3);
+  h = header_of (s, 1, &len);
+  CHECK_MEMEQ (h, len, "Subject: x\r\n\r\n", 14);
+  h = text_of (s, 1, &len);
+  CHECK_MEMEQ (h, len, "body x\r\n", 8);	/* separator newline dropped */
+  h = text_of (s, 2, &len);
+  CHECK_MEMEQ (h, len, "body y\r\n", 8);	/* no empty line: kept */
+  CHECK_INTEQ (mail_elt (s, 1)->rfc822_size, 22);
+  CHECK (!mail_elt (s, 2)->recent);
+  CHECK (mail_elt (s, 1)->recent);
+  mail_date (d, mail_elt (s, 3));
+  CHECK_STREQ (d, " 7-May-2001 20:54:32 +0000");
+  mail_close_full (s, NIL);
+}
+
+/* Status/X-Status variants and hidden headers */
+static void test_status_hidden (void)
+{
+  MAILSTREAM *s;
+  unsigned long len, tlen;
+  char *h;
+  static const char box[] =
+    "From a@b Mon May  7 20:54:30 2001\n"
+    "Subject: one\nStatus: RO\nX-Status: DFAT\nX-Keywords: \nX-UID: 1\n\nb1\n\n"
+    "From a@b Mon May  7 20:54:30 2001\n"
+    "Subject: two\nStatus: O\nX-Status: F\nContent-Length: 999999\n"
+    "X-Keywords: a\n b\nZ: 1\n\nb2\n\n"
+    "From a@b Mon May  7 20:54:30 2001\n"
+    "Subject: three\nStatus: R\nX-Original-Status: RO\n\nb3\n\n"
+    "From a@b Mon May  7 20:54:30 2001\n"
+    "Subject: four\nStatus:\nX-Status:\n\nb4\n";
+
+  PUT ("st", box);
+  s = mail_open (NIL, "st", OP_READONLY);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 4);
+  CHECK (mail_elt (s, 1)->seen && mail_elt (s, 1)->deleted
+	 && mail_elt (s, 1)->flagged && mail_elt (s, 1)->answered
+	 && mail_elt (s, 1)->draft && !mail_elt (s, 1)->recent);
+  CHECK (!mail_elt (s, 2)->seen && mail_elt (s, 2)->flagged
+	 && !mail_elt (s, 2)->recent && !mail_elt (s, 2)->deleted);
+  CHECK (mail_elt (s, 3)->seen && mail_elt (s, 3)->recent);
+  CHECK (!mail_elt (s, 4)->seen && mail_elt (s, 4)->recent);
+  h = header_of (s, 1, &len);
+  CHECK_MEMEQ (h, len, "Subject: one\r\n\r\n", 16);
+  /* Content-Length is never trusted (body is 2 bytes) and is hidden, and a
+   * hidden field's continuation line goes with it */
+  h = header_of (s, 2, &len);
+  CHECK_MEMEQ (h, len, "Subject: two\r\nZ: 1\r\n\r\n", 22);
+  text_of (s, 2, &tlen);
+  CHECK_INTEQ (tlen, 4);
+  CHECK_INTEQ (mail_elt (s, 2)->rfc822_size, len + tlen);
+  h = header_of (s, 3, &len);
+  CHECK_MEMEQ (h, len, "Subject: three\r\nX-Original-Status: RO\r\n\r\n", 41);
+  mail_close (s);
+  {
+    size_t n;
+    char *after = get_file ("st", &n);
+    CHECK_MEMEQ (after, n, box, sizeof box - 1);	/* read-only: untouched */
+    free (after);
+  }
+}
+
+/* Pseudo-message and X-IMAPbase */
+static void test_uid_data (void)
+{
+  MAILSTREAM *s;
+  static const char pseudo[] =
+    "From MAILER-DAEMON Mon Nov 23 19:28:24 2026\n"
+    "Date: 23 Nov 2026 19:28:24 +0000\n"
+    "From: Mail System Internal Data <MAILER-DAEMON@vm>\n"
+    "Subject: DON'T DELETE THIS MESSAGE -- FOLDER INTERNAL DATA\n"
+    "Message-ID: <1795462104@vm>\n"
+    "X-IMAP: 1795462083 0000000009 foo barbaz\n"
+    "Status: RO\n\n"
+    "This text is part of the internal format of your mail folder, and is not\n"
+    "a real message.  It is created automatically by the mail system software.\n"
+    "If deleted, important folder data will be lost, and it will be re-created\n"
+    "with the data reset to initial values.\n\n"
+    "From uwtest@vm Mon Nov 23 19:28:03 2026 +0000\n"
+    "Subject: hello\n"
+    "Status: RO\nX-Status: A\nX-Keywords: foo barbaz     \nX-UID: 4\n\n"
+    "line one\n\n"
+    "From uwtest@vm Mon Nov 23 19:28:03 2026 +0000\n"
+    "Subject: two\n"
+    "Status: RO\nX-Status: \nX-Keywords: barbaz            \nX-UID: 3\n\n"
+    "two\n\n";
+  static const char base[] =
+    "From a@b Mon May  7 20:54:30 2001\nSubject: x\n"
+    "X-IMAPbase: 1000 7 k1 k2\nStatus: O\nX-UID: 6\nX-Keywords: k2\n\nx\n\n";
+
+  PUT ("ps", pseudo);
+  s = mail_open (NIL, "ps", OP_READONLY);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 2);		/* the pseudo-message is not shown */
+  CHECK_INTEQ (s->uid_validity, 1795462083UL);
+  CHECK_STREQ (s->user_flags[0], "foo");
+  CHECK_STREQ (s->user_flags[1], "barbaz");
+  CHECK_INTEQ (mail_uid (s, 1), 4);
+  CHECK_INTEQ (mail_uid (s, 2), 10);	/* 3 is below 4: a new UID */
+  CHECK_INTEQ (s->uid_last, 10);
+  CHECK_INTEQ (mail_elt (s, 1)->user_flags, 3);
+  CHECK_INTEQ (mail_elt (s, 2)->user_flags, 2);
+  CHECK (mail_elt (s, 1)->answered);
+  mail_close (s);
+
+  PUT ("base", base);
+  s = mail_open (NIL, "base", OP_READONLY);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 1);
+  CHECK_INTEQ (s->uid_validity, 1000);
+  CHECK_INTEQ (mail_uid (s, 1), 6);
+  CHECK_INTEQ (s->uid_last, 7);
+  CHECK_INTEQ (mail_elt (s, 1)->user_flags, 2);
+  {
+    unsigned long len;
+    char *h = header_of (s, 1, &len);
+    CHECK_MEMEQ (h, len, "Subject: x\r\n\r\n", 14);
+  }
+  mail_close (s);
+}
+
+/* Flags written back: the exact bytes UW writes for the same change */
+static void test_flags_roundtrip (void)
+{
+  MAILSTREAM *s;
+  size_t n;
+  char *got, *want;
+  unsigned long v;
+
+  PUT ("fl", T2);
+  s = mail_open (NIL, "fl", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  v = s->uid_validity;
+  mail_flag (s, "1", "\\Seen", ST_SET);
+  mail_check (s);
+  got = get_file ("fl", &n);
+  want = fmt ("From a@b Mon May  7 20:54:30 2001\nSubject: x\n"
+	      "X-IMAPbase: %lu 3\nStatus: RO\nX-Status: \n"
+	      "X-Keywords:                      \nX-UID: 1\n\nbody x\n\n"
+	      "From a@b Mon May  7 20:54:31 2001\nSubject: y\nStatus: O\n"
+	      "X-Status: \nX-Keywords:                  \nX-UID: 2\n\nbody y\n\n"
+	      "From a@b Mon May  7 20:54:32 2001\nSubject: z\nStatus: O\n"
+	      "X-Status: \nX-Keywords:                  \nX-UID: 3\n\nbody z\n\n",
+	      v);
+  CHECK_MEMEQ (got, n, want, strlen (want));
+  free (got);
+  /* a change that fits UW's padding is written in place, same length */
+  mail_flag (s, "3", "\\Flagged \\Answered \\Deleted", ST_SET);
+  mail_check (s);
+  got = get_file ("fl", &n);
+  CHECK (strstr (got, "Status: O\nX-Status: DFA\nX-Keywords:               \n"
+		 "X-UID: 3\n") != NULL);
+  CHECK_INTEQ (n, strlen (want));
+  free (got);
+  /* keywords: new ones go into X-IMAPbase */
+  mail_flag (s, "2", "work", ST_SET);
+  mail_close (s);
+  s = mail_open (NIL, "fl", OP_READONLY);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->uid_validity, v);
+  CHECK (mail_elt (s, 1)->seen);
+  CHECK (mail_elt (s, 3)->flagged && mail_elt (s, 3)->answered
+	 && mail_elt (s, 3)->deleted);
+  CHECK_STREQ (s->user_flags[0], "work");
+  CHECK_INTEQ (mail_elt (s, 2)->user_flags, 1);
+  CHECK_INTEQ (s->recent, 0);
+  mail_close (s);
+}
+
+static void test_expunge (void)
+{
+  MAILSTREAM *s;
+  size_t n;
+  char *got;
+  unsigned long v;
+
+  PUT ("ex", T2);
+  s = mail_open (NIL, "ex", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  v = s->uid_validity;
+  mail_flag (s, "1", "\\Deleted", ST_SET);
+  n_expunged = 0;
+  mail_expunge (s);
+  CHECK_INTEQ (n_expunged, 1);
+  CHECK_INTEQ (last_expunged, 1);
+  CHECK_INTEQ (s->nmsgs, 2);
+  CHECK_INTEQ (mail_uid (s, 1), 2);
+  {
+    unsigned long len;
+    char *t = text_of (s, 2, &len);
+    CHECK_MEMEQ (t, len, "body z\r\n", 8);
+  }
+  mail_close (s);
+  got = get_file ("ex", &n);
+  {
+    char *want = fmt ("From a@b Mon May  7 20:54:31 2001\nSubject: y\n"
+		      "X-IMAPbase: %lu 3\nStatus: O\nX-Status: \n"
+		      "X-Keywords:                       \nX-UID: 2\n\nbody y\n\n"
+		      "From a@b Mon May  7 20:54:32 2001\nSubject: z\n"
+		      "Status: O\nX-Status: \nX-Keywords:                  \n"
+		      "X-UID: 3\n\nbody z\n\n", v);
+    CHECK_MEMEQ (got, n, want, strlen (want));
+  }
+  free (got);
+  /* expunge everything: the pseudo-message keeps the UID data */
+  s = mail_open (NIL, "ex", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  mail_flag (s, "1:*", "\\Deleted", ST_SET);
+  n_expunged = 0;
+  mail_expunge (s);
+  CHECK_INTEQ (n_expunged, 2);
+  CHECK_INTEQ (s->nmsgs, 0);
+  mail_close (s);
+  got = get_file ("ex", &n);
+  CHECK (strstr (got, fmt ("X-IMAP: %010lu 0000000003\n", v)) != NULL);
+  CHECK (strncmp (got, "From MAILER-DAEMON ", 19) == 0);
+  free (got);
+  s = mail_open (NIL, "ex", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 0);
+    CHECK_INTEQ (s->uid_validity, v);
+    CHECK_INTEQ (s->uid_last, 3);
+    mail_close (s);
+  }
+  /* UID EXPUNGE only touches the given UIDs */
+  PUT ("ex2", T2);
+  s = mail_open (NIL, "ex2", NIL);
+  if (CHECK (s != NIL)) {
+    mail_flag (s, "1:3", "\\Deleted", ST_SET);
+    mail_expunge_full (s, "2", EX_UID);
+    CHECK_INTEQ (s->nmsgs, 2);
+    CHECK_INTEQ (mail_uid (s, 2), 3);
+    mail_close (s);
+  }
+}
+
+/* Append, quoting, copy, and ping of another open stream */
+static void test_append_copy (void)
+{
+  MAILSTREAM *s, *o;
+  STRING st;
+  size_t n;
+  char *got;
+  static const char msg[] = "Subject: app\r\nStatus: RO\r\nX-UID: 77\r\n"
+    "X-Keywords: zz\r\n\r\nFrom the start\r\n>From quoted\r\nend\r\n";
+
+  CHECK (mail_create (NIL, "#driver.unix/ap") != NIL);
+  got = get_file ("ap", &n);
+  CHECK (got && strncmp (got, "From MAILER-DAEMON ", 19) == 0);
+  CHECK (got && strstr (got, " 0000000000\nStatus: RO\n\n") != NULL);
+  free (got);
+  o = mail_open (NIL, "ap", NIL);
+  if (!CHECK (o != NIL))
+    return;
+  CHECK_INTEQ (o->nmsgs, 0);
+  INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
+  CHECK (mail_append_full (NIL, "ap", "\\Seen \\Flagged", 
+			   "7-May-2001 20:54:30 +0200", &st) != NIL);
+  got = get_file ("ap", &n);
+  CHECK (strstr (got, "From tester@") != NULL);
+  CHECK (strstr (got, " Mon May  7 20:54:30 2001 +0200\nSubject: app\n"
+		 "X-Original-Status: RO\nStatus: R\nX-Status: F\n"
+		 "X-Keywords:                 \nX-UID: 1\n\n>From the start\n"
+		 ">From quoted\nend\n\n") != NULL);
+  CHECK (strstr (got, " 0000000001\nStatus: RO\n") != NULL);
+  free (got);
+  n_exists = 0;
+  mail_ping (o);
+  CHECK_INTEQ (o->nmsgs, 1);
+  CHECK_INTEQ (n_exists, 1);
+  CHECK_INTEQ (mail_uid (o, 1), 1);
+  CHECK (mail_elt (o, 1)->seen && mail_elt (o, 1)->flagged);
+  {
+    unsigned long len;
+    char *t = text_of (o, 1, &len);
+    CHECK_MEMEQ (t, len, ">From the start\r\n>From quoted\r\nend\r\n", 36);
+  }
+  /* copy from t2 into ap: the open stream sees them at its next ping */
+  s = mail_open (NIL, "t2", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    CHECK (mail_copy (s, "2:3", "ap") != NIL);
+    mail_close (s);
+  }
+  mail_ping (o);
+  CHECK_INTEQ (o->nmsgs, 3);
+  CHECK_INTEQ (mail_uid (o, 3), 3);
+  {
+    unsigned long len;
+    char *h = header_of (o, 2, &len);
+    CHECK_MEMEQ (h, len, "Subject: y\r\n\r\n", 14);
+  }
+  /* a message written by an MTA (no status headers) is noticed too */
+  {
+    char p[512];
+    FILE *f;
+    path_of (p, sizeof p, "ap");
+    f = fopen (p, "ab");
+    fputs ("From mta@x Tue May  8 10:00:00 2001\nSubject: mta\n\nhi\n", f);
+    fclose (f);
+  }
+  mail_ping (o);
+  CHECK_INTEQ (o->nmsgs, 4);
+  CHECK_INTEQ (mail_uid (o, 4), 4);
+  CHECK (mail_elt (o, 4)->recent);
+  mail_close (o);
+  /* TRYCREATE for a missing mailbox, nothing created */
+  INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
+  CHECK (mail_append (NIL, "#driver.unix/nosuch", &st) == NIL);
+  CHECK (get_file ("nosuch", &n) == NULL);
+}
+
+/* Not a mailbox: clear error, never written */
+static void test_not_mbox (void)
+{
+  static const char junk[] = "hello world\nFrom a@b Mon May  7 20:54:30 2001\n";
+  MAILSTREAM *s;
+  STRING st;
+  size_t n;
+  char *got;
+
+  PUT ("junk", junk);
+  CHECK (unixdriver.valid ("junk") == NIL);
+  s = mail_open (NIL, "#driver.unix/junk", NIL);
+  CHECK (s == NIL);
+  INIT (&st, mail_string, (void *) "Subject: x\r\n\r\nx\r\n", 17);
+  CHECK (mail_append (NIL, "#driver.unix/junk", &st) == NIL);
+  got = get_file ("junk", &n);
+  CHECK_MEMEQ (got, n, junk, sizeof junk - 1);
+  free (got);
+}
+
+/* Odd files: empty, unfinished last line, NUL bytes, CRLF, huge header */
+static void test_odd_files (void)
+{
+  MAILSTREAM *s;
+  unsigned long len;
+  char *t;
+  STRING st;
+
+  PUT ("empty", "");
+  CHECK (unixdriver.valid ("empty") == &unixdriver);
+  s = mail_open (NIL, "empty", NIL);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 0);
+    mail_close (s);
+  }
+  {
+    size_t n;
+    char *g = get_file ("empty", &n);
+    CHECK_INTEQ (n, 0);		/* opening wrote nothing */
+    free (g);
+  }
+  INIT (&st, mail_string, (void *) "Subject: e\r\n\r\ne\r\n", 17);
+  CHECK (mail_append (NIL, "empty", &st) != NIL);
+  s = mail_open (NIL, "empty", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 1);
+    CHECK_INTEQ (mail_uid (s, 1), 1);
+    mail_close (s);
+  }
+
+  PUT ("trunc", "From a@b Mon May  7 20:54:30 2001\nSubject: t\n\nno newline");
+  s = mail_open (NIL, "trunc", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 1);
+    t = text_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "no newline", 10);
+    CHECK_INTEQ (mail_elt (s, 1)->rfc822_size, 14 + 10);
+    mail_close (s);
+  }
+
+  put_file ("nul", "From a@b Mon May  7 20:54:30 2001\nSubject: n\n\na\0b\nc\n", 52);
+  s = mail_open (NIL, "nul", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    t = text_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "a\0b\r\nc\r\n", 8);
+    mail_close (s);
+  }
+
+  PUT ("crlf", "From a@b Mon May  7 20:54:31 2001\r\nSubject: crlf\r\n\r\n"
+       "body c\r\n\r\nFrom a@b Mon May  7 20:54:32 2001\r\nSubject: c2\r\n"
+       "\r\nbody d\r\n");
+  s = mail_open (NIL, "crlf", NIL);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 2);
+    t = header_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "Subject: crlf\r\n\r\n", 17);
+    t = text_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "body c\r\n", 8);
+    CHECK_INTEQ (mail_elt (s, 2)->rfc822_size, 23);
+    mail_flag (s, "2", "\\Seen", ST_SET);
+    mail_close (s);
+  }
+  {
+    size_t n;
+    char *g = get_file ("crlf", &n);
+    CHECK (g && strchr (g, '\r') == NULL);	/* UW writes LF files */
+    free (g);
+  }
+  s = mail_open (NIL, "crlf", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    t = text_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "body c\r\n", 8);
+    CHECK (mail_elt (s, 2)->seen);
+    mail_close (s);
+  }
+
+  {				/* a 1 MB header line */
+    size_t big = 1 << 20, n;
+    char *b = malloc (big + 200);
+    n = (size_t) sprintf (b, "From a@b Mon May  7 20:54:30 2001\nX-Big: ");
+    memset (b + n, 'x', big);
+    n += big;
+    n += (size_t) sprintf (b + n, "\nSubject: big\n\nbody\n");
+    put_file ("big", b, n);
+    free (b);
+    s = mail_open (NIL, "big", OP_READONLY);
+    if (CHECK (s != NIL)) {
+      CHECK_INTEQ (s->nmsgs, 1);
+      t = header_of (s, 1, &len);
+      CHECK_INTEQ (len, 7 + big + 2 + 14 + 2);
+      t = text_of (s, 1, &len);
+      CHECK_MEMEQ (t, len, "body\r\n", 6);
+      mail_close (s);
+    }
+  }
+  /* lines that only look like From_ lines stay in the message */
+  PUT ("near", "From a@b Mon May  7 20:54:30 2001\nSubject: n\n\n"
+       "From a@b Mon May 7 20:54:30 2001\nFrom me to you\n>From x\n");
+  s = mail_open (NIL, "near", OP_READONLY);
+  if (CHECK (s != NIL)) {
+    CHECK_INTEQ (s->nmsgs, 1);
+    t = text_of (s, 1, &len);
+    CHECK_MEMEQ (t, len, "From a@b Mon May 7 20:54:30 2001\r\nFrom me to you"
+		 "\r\n>From x\r\n", 59);
+    mail_close (s);
+  }
+}
+
+/* ---------------------------------------------------------- journal */
+
+static uint64_t fnv (uint64_t h, const void *p, size_t n)
+{
+  const unsigned char *s = p;
+  while (n--) {
+    h ^= *s++;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static void put64 (unsigned char *p, uint64_t v)
+{
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char) (v >> (8 * i));
+}
+
+/* A journal as docs/formats.md describes it, with one extent */
+static void write_journal (const char *mbox, off_t off, const char *data,
+			   uint64_t oldlen, uint64_t newlen, int corrupt)
+{
+  char p[512], j[600];
+  struct stat sb;
+  unsigned char h[80], eh[16];
+  size_t dl = strlen (data);
+  uint64_t sum = 14695981039346656037ULL;
+  FILE *f;
+
+  path_of (p, sizeof p, mbox);
+  stat (p, &sb);
+  snprintf (j, sizeof j, "%s/.bamboo-mbox-journal.%llx.%llx", home,
+	    (unsigned long long) sb.st_dev, (unsigned long long) sb.st_ino);
+  put64 (eh, (uint64_t) off);
+  put64 (eh + 8, dl);
+  sum = fnv (sum, eh, 8);
+  sum = fnv (sum, data, dl);
+  sum = fnv (sum, eh + 8, 8);
+  memcpy (h, "BMBXJRN1", 8);
+  put64 (h + 8, 1);
+  put64 (h + 16, (uint64_t) sb.st_dev);
+  put64 (h + 24, (uint64_t) sb.st_ino);
+  put64 (h + 32, oldlen);
+  put64 (h + 40, newlen);
+  put64 (h + 48, 1);
+  put64 (h + 56, 16 + dl);
+  put64 (h + 64, sum ^ (corrupt ? 1 : 0));
+  put64 (h + 72, 0);
+  f = fopen (j, "wb");
+  fwrite (h, 1, 80, f);
+  fwrite (eh, 1, 16, f);
+  fwrite (data, 1, dl - (corrupt == 2 ? 3 : 0), f);
+  fclose (f);
+}
+
+static int journal_exists (const char *mbox)
+{
+  char p[512], j[600];
+  struct stat sb;
+  path_of (p, sizeof p, mbox);
+  stat (p, &sb);
+  snprintf (j, sizeof j, "%s/.bamboo-mbox-journal.%llx.%llx", home,
+	    (unsigned long long) sb.st_dev, (unsigned long long) sb.st_ino);
+  return access (j, F_OK) == 0;
+}
+
+static void test_journal (void)
+{
+  MAILSTREAM *s;
+  size_t n;
+  char *got;
+  static const char tail[] = "From a@b Mon May  7 20:54:32 2001\nSubject: Z\n"
+    "\nbody z\n";
+  off_t off = (off_t) (sizeof T2 - 1) - (off_t) (sizeof tail - 1);
+
+  /* a crash after the journal was made durable: open replays it */
+  PUT ("jr", T2);
+  write_journal ("jr", off, "From a@b Mon May  7 20:54:32 2001\nSubject: Q\n"
+		 "\nnew tail\n", sizeof T2 - 1, (uint64_t) off + 55, 0);
+  s = mail_open (NIL, "jr", NIL);
+  if (CHECK (s != NIL)) {
+    unsigned long len;
+    char *h;
+    CHECK_INTEQ (s->nmsgs, 3);
+    h = header_of (s, 3, &len);
+    CHECK_MEMEQ (h, len, "Subject: Q\r\n\r\n", 14);
+    h = text_of (s, 3, &len);
+    CHECK_MEMEQ (h, len, "new tail\r\n", 10);
+    mail_close_full (s, NIL);
+  }
+  CHECK (!journal_exists ("jr"));
+
+  /* a journal that never completed (bad checksum, short data): discarded,
+   * the mailbox not touched */
+  for (int c = 1; c <= 2; c++) {
+    PUT ("jb", T2);
+    write_journal ("jb", off, "From a@b Mon May  7 20:54:32 2001\nSubject: Q"
+		   "\n\nnew tail\n", sizeof T2 - 1, (uint64_t) off + 55, c);
+    s = mail_open (NIL, "jb", OP_READONLY);	/* read-only: no recovery */
+    if (CHECK (s != NIL))
+      mail_close (s);
+    CHECK (journal_exists ("jb"));
+    s = mail_open (NIL, "jb", NIL);
+    if (CHECK (s != NIL)) {
+      unsigned long len;
+      char *h = header_of (s, 3, &len);
+      CHECK_MEMEQ (h, len, "Subject: z\r\n\r\n", 14);
+      mail_close_full (s, NIL);
+    }
+    CHECK (!journal_exists ("jb"));
+  }
+  got = get_file ("jb", &n);
+  CHECK (got && strstr (got, "Subject: z\n") != NULL);
+  free (got);
+}
+
+/* Append failure (file size limit): the mailbox is put back as it was */
+static void test_append_rollback (void)
+{
+  struct rlimit old, lim;
+  STRING st;
+  size_t n0, n1, big = 200000;
+  char *before, *after, *msg;
+  void (*oldsig) (int);
+
+  PUT ("rb", T2);
+  before = get_file ("rb", &n0);
+  msg = malloc (big);
+  memset (msg, 'y', big);
+  memcpy (msg, "Subject: big\r\n\r\n", 16);
+  getrlimit (RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = n0 + 1000;
+  oldsig = signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &lim);
+  INIT (&st, mail_string, msg, big);
+  CHECK (mail_append (NIL, "rb", &st) == NIL);
+  setrlimit (RLIMIT_FSIZE, &old);
+  signal (SIGXFSZ, oldsig);
+  after = get_file ("rb", &n1);
+  CHECK_MEMEQ (after, n1, before, n0);
+  CHECK (lastlogflg == ERROR);
+  free (before);
+  free (after);
+  free (msg);
+}
+
+/* ~/mbox as INBOX: spool mail moves into it */
+static void test_snarf (void)
+{
+  MAILSTREAM *s;
+  size_t n;
+  char *g, spool[512];
+  static const char sp[] =
+    "From a@b Mon May  7 20:54:30 2001\nSubject: s1\n\none\n\n"
+    "From a@b Mon May  7 20:54:31 2001\nSubject: s2\n\ntwo\n";
+
+  path_of (spool, sizeof spool, "spool");
+  env_parameters (SET_SYSINBOX, spool);
+  PUT ("spool", sp);
+  PUT ("mbox", "");
+  s = mail_open (NIL, "INBOX", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 2);
+  g = get_file ("spool", &n);
+  CHECK_INTEQ (n, 0);
+  free (g);
+  g = get_file ("mbox", &n);
+  CHECK_MEMEQ (g, n, sp, sizeof sp - 1);
+  free (g);
+  mail_close (s);
+
+  /* a crash after ~/mbox got the mail but before the spool was emptied:
+   * the marker says so, and the mail is not moved twice */
+  {
+    char p[512], mk[600];
+    struct stat sb;
+    unsigned char m[64];
+    uint64_t v[7];
+    size_t nb;
+    char *mb = get_file ("mbox", &nb);
+    FILE *f;
+    PUT ("spool", "From a@b Mon May  7 20:54:33 2001\nSubject: s3\n\nthree\n");
+    g = get_file ("spool", &n);
+    path_of (p, sizeof p, "mbox");
+    stat (p, &sb);
+    /* append the spool to mbox by hand, as the crashed process did */
+    f = fopen (p, "ab");
+    fwrite (g, 1, n, f);
+    fclose (f);
+    v[0] = 0;
+    stat (spool, &sb);
+    v[0] = (uint64_t) sb.st_dev;
+    v[1] = (uint64_t) sb.st_ino;
+    v[2] = n;
+    v[3] = fnv (14695981039346656037ULL, g, n);
+    v[4] = nb;
+    v[5] = nb + n;
+    v[6] = 0;
+    memcpy (m, "BMBXSNF1", 8);
+    for (int i = 0; i < 7; i++)
+      put64 (m + 8 + 8 * i, v[i]);
+    stat (p, &sb);
+    snprintf (mk, sizeof mk, "%s/.bamboo-mbox-snarf.%llx.%llx", home,
+	      (unsigned long long) sb.st_dev, (unsigned long long) sb.st_ino);
+    f = fopen (mk, "wb");
+    fwrite (m, 1, 64, f);
+    fclose (f);
+    free (g);
+    free (mb);
+    s = mail_open (NIL, "INBOX", NIL);
+    if (CHECK (s != NIL)) {
+      CHECK_INTEQ (s->nmsgs, 3);	/* not 4 */
+      mail_close (s);
+    }
+    g = get_file ("spool", &n);
+    CHECK_INTEQ (n, 0);
+    free (g);
+    CHECK (access (mk, F_OK) != 0);
+  }
+  env_parameters (SET_SYSINBOX, NIL);
+}
+
+static void test_status_rename_delete (void)
+{
+  PUT ("sr", T2);
+  memset (&last_status, 0, sizeof last_status);
+  CHECK (mail_status (NIL, "sr", SA_MESSAGES | SA_UNSEEN | SA_RECENT
+		      | SA_UIDNEXT | SA_UIDVALIDITY) != NIL);
+  CHECK_INTEQ (last_status.messages, 3);
+  CHECK_INTEQ (last_status.unseen, 3);
+  CHECK_INTEQ (last_status.uidnext, 4);
+  CHECK (mail_rename (NIL, "sr", "sr2") != NIL);
+  {
+    size_t n;
+    char *g = get_file ("sr2", &n);
+    CHECK_MEMEQ (g, n, T2, sizeof T2 - 1);
+    free (g);
+  }
+  CHECK (mail_delete (NIL, "sr2") != NIL);
+  {
+    size_t n;
+    CHECK (get_file ("sr2", &n) == NULL);
+  }
+}
+
+
+/* kill -9 at any instant of a checkpoint: afterwards the mailbox is the old
+ * one or the new one, every message intact, and no journal is left over */
+#include <sys/wait.h>
+#include <time.h>
+static void test_crash (void)
+{
+  enum { NM = 1500 };
+  struct buf b = BUF_INIT;
+  char p[512], lk[600];
+  unsigned long i, kills = 0, newseen = 0, replayed = 0, discarded = 0;
+  size_t n;
+  char *orig;
+
+  for (i = 1; i <= NM; i++) {
+    buf_printf (&b, "From a@b Mon May  7 20:54:30 2001\nSubject: m%lu\n\n", i);
+    for (int k = 0; k < 8; k++)
+      buf_printf (&b, "line %d of message %lu, some text to make it longer\n",
+		  k, i);
+    buf_putc (&b, '\n');
+  }
+  orig = b.data;
+  n = b.len;
+  path_of (p, sizeof p, "crash");
+  snprintf (lk, sizeof lk, "%s.lock", p);
+  srand (12345);
+  for (int round = 0; round < 60; round++) {
+    pid_t pid;
+    struct timespec ts;
+    MAILSTREAM *s;
+    int ok = 1;
+    put_file ("crash", orig, n);
+    pid = fork ();
+    if (pid == 0) {
+      MAILSTREAM *c = mail_open (NIL, "crash", OP_SILENT);
+      if (c) {
+	mail_flag (c, "1", "\\Seen", ST_SET);
+	mail_check (c);
+      }
+      _exit (0);
+    }
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long) (rand () % 4000) * 1000L;	/* 0..4 ms */
+    nanosleep (&ts, NULL);
+    if (kill (pid, SIGKILL) == 0)
+      kills++;
+    waitpid (pid, NULL, 0);
+    unlink (lk);		/* the dead process's dotlock, as if broken */
+    lastlog[0] = '\0';
+    s = mail_open (NIL, "crash", OP_SILENT);
+    if (strstr (lastlog, "interrupted"))
+      replayed++;
+    if (strstr (lastlog, "Discarding"))
+      discarded++;
+    if (!CHECK (s != NIL))
+      continue;
+    if (!CHECK_INTEQ (s->nmsgs, NM))
+      ok = 0;
+    for (i = 1; ok && i <= s->nmsgs; i += 97) {
+      unsigned long len;
+      char *h = header_of (s, i, &len), want[64];
+      snprintf (want, sizeof want, "Subject: m%lu\r\n\r\n", i);
+      if (!CHECK_MEMEQ (h, len, want, strlen (want)))
+	ok = 0;
+      h = text_of (s, i, &len);
+      {
+	struct buf w = BUF_INIT;
+	for (int k = 0; k < 8; k++)
+	  buf_printf (&w, "line %d of message %lu, some text to make it "
+		      "longer\r\n", k, i);
+	if (!CHECK_MEMEQ (h, len, w.data, w.len))
+	  ok = 0;
+	buf_free (&w);
+      }
+    }
+    if (s->nmsgs && mail_elt (s, 1)->seen)
+      newseen++;
+    mail_close_full (s, NIL);
+    CHECK (!journal_exists ("crash"));
+  }
+  printf ("crash test: %lu kills, %lu ended new, %lu journals replayed, "
+	  "%lu discarded\n", kills, newseen, replayed, discarded);
+  buf_free (&b);
+}
+
+int main (void)
+{
+#include "linkage.c"
+  snprintf (home, sizeof home, "/tmp/test-unix.XXXXXX");
+  if (!mkdtemp (home)) {
+    perror ("mkdtemp");
+    return 1;
+  }
+  setenv ("TZ", "UTC", 1);
+  env_init ("tester", home);
+  env_parameters (SET_HOMEDIR, home);
+  test_read ();
+  test_status_hidden ();
+  test_uid_data ();
+  test_flags_roundtrip ();
+  test_expunge ();
+  test_append_copy ();
+  test_not_mbox ();
+  test_odd_files ();
+  test_journal ();
+  test_append_rollback ();
+  test_snarf ();
+  test_status_rename_delete ();
+  test_crash ();
+  {
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", home);
+    if (system (cmd) != 0)
+      printf ("could not remove %s\n", home);
+  }
+  return unit_done ();
+}

@@ -1,0 +1,1342 @@
+/*
+ * unix-write.c - writing traditional UNIX mailboxes: the status block and
+ * pseudo-message in UW's exact bytes, the journaled in-place rewrite used by
+ * checkpoint and expunge, journal recovery, append with rollback, create.
+ *
+ * The journal method is documented in docs/formats.md ("## mbox",
+ * "Crash-safe rewrite").  In short: under the dotlock and an exclusive
+ * flock we write every change as extents (offset, bytes) into a journal
+ * file named after the mailbox's dev/ino, fsync it, then apply the extents
+ * with pwrite, ftruncate, fsync, and only then unlink the journal.  Anyone
+ * who finds a complete journal replays it (idempotent); an incomplete one
+ * is deleted, since the mailbox is not touched before the journal is
+ * durable.  The inode never changes, so session locks (/tmp/.dev.ino) and
+ * MTAs holding the file stay valid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lock.h"
+#include "unix-int.h"
+
+/* ---------------------------------------------------------------------- */
+/* UW's bytes                                                             */
+
+static void uw_putnum (struct buf *b, unsigned long n)
+{
+  buf_printf (b, "%lu", n);
+}
+
+void unix_status_block (struct buf *b, MAILSTREAM *stream, unsigned int fl,
+			unsigned long kw, unsigned long uid, int base,
+			int with_old)
+{
+  size_t start = b->len, pad = UNIX_PAD, n;
+  int i;
+
+  if (base) {
+    buf_puts (b, "X-IMAPbase: ");
+    uw_putnum (b, stream->uid_validity);
+    buf_putc (b, ' ');
+    uw_putnum (b, stream->uid_last);
+    for (i = 0; i < NUSERFLAGS; i++)
+      if (stream->user_flags[i]) {
+	buf_putc (b, ' ');
+	buf_puts (b, stream->user_flags[i]);
+      }
+    buf_putc (b, '\n');
+    pad = UNIX_PAD_BASE;
+  }
+  buf_puts (b, "Status: ");
+  if (fl & fSEEN)
+    buf_putc (b, 'R');
+  if (with_old)
+    buf_putc (b, 'O');
+  buf_puts (b, "\nX-Status: ");
+  if (fl & fDELETED)
+    buf_putc (b, 'D');
+  if (fl & fFLAGGED)
+    buf_putc (b, 'F');
+  if (fl & fANSWERED)
+    buf_putc (b, 'A');
+  if (fl & fDRAFT)
+    buf_putc (b, 'T');
+  buf_puts (b, "\nX-Keywords:");
+  for (i = 0; i < NUSERFLAGS; i++)
+    if ((kw & (1UL << i)) && stream->user_flags[i]) {
+      buf_putc (b, ' ');
+      buf_puts (b, stream->user_flags[i]);
+    }
+  /* UW pads so that later flag changes fit in place */
+  n = b->len - start;
+  for (; n < pad; n++)
+    buf_putc (b, ' ');
+  buf_putc (b, '\n');
+  if (uid) {
+    buf_puts (b, "X-UID: ");
+    uw_putnum (b, uid);
+    buf_putc (b, '\n');
+  }
+  buf_putc (b, '\n');		/* the empty line that ends the header */
+}
+
+static const char uw_pseudo_text[] =
+  "This text is part of the internal format of your mail folder, and is not\n"
+  "a real message.  It is created automatically by the mail system software.\n"
+  "If deleted, important folder data will be lost, and it will be re-created\n"
+  "with the data reset to initial values.\n";
+
+void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
+		  int with_msgid)
+{
+  struct tm tm;
+  char tmp[64];
+  const char *host = mylocalhost ();
+  long z;
+  int i;
+
+  localtime_r (&now, &tm);
+  strftime (tmp, sizeof tmp, "%a %b %e %H:%M:%S %Y", &tm);
+  buf_printf (b, "From MAILER-DAEMON %s\n", tmp);
+  strftime (tmp, sizeof tmp, "%d %b %Y %H:%M:%S", &tm);
+  z = tm.tm_gmtoff / 60;
+  buf_printf (b, "Date: %s %c%02ld%02ld\n", tmp, z < 0 ? '-' : '+',
+	      (z < 0 ? -z : z) / 60, (z < 0 ? -z : z) % 60);
+  buf_printf (b, "From: Mail System Internal Data <MAILER-DAEMON@%s>\n",
+	      host);
+  buf_puts (b, "Subject: DON'T DELETE THIS MESSAGE -- FOLDER INTERNAL DATA\n");
+  if (with_msgid)
+    buf_printf (b, "Message-ID: <%lu@%s>\n", (unsigned long) now, host);
+  buf_printf (b, "X-IMAP: %010lu %010lu", stream->uid_validity,
+	      stream->uid_last);
+  for (i = 0; i < NUSERFLAGS; i++)
+    if (stream->user_flags[i]) {
+      buf_putc (b, ' ');
+      buf_puts (b, stream->user_flags[i]);
+    }
+  buf_puts (b, "\nStatus: RO\n\n");
+  buf_puts (b, uw_pseudo_text);
+  buf_puts (b, "\n");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Journal                                                                */
+
+#define JHDR 80			/* magic, version, dev, ino, old, new, n, len, sum */
+
+struct jwriter {
+  int fd;
+  off_t pos;			/* write position */
+  uint64_t sum;			/* FNV-1a 64 of everything after the header */
+  uint64_t nextents, datalen;
+  off_t ext_hdr;		/* where the open extent's length goes */
+  uint64_t ext_len;
+  int err;			/* errno of the first failure */
+};
+
+static void fnv (uint64_t *h, const void *p, size_t n)
+{
+  const unsigned char *s = p;
+  uint64_t v = *h;
+  while (n--) {
+    v ^= *s++;
+    v *= 1099511628211ULL;
+  }
+  *h = v;
+}
+
+static void put64 (unsigned char *p, uint64_t v)
+{
+  for (int i = 0; i < 8; i++)
+    p[i] = (unsigned char) (v >> (8 * i));
+}
+
+static uint64_t get64 (const unsigned char *p)
+{
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+static int pwrite_all (int fd, const void *buf, size_t len, off_t off)
+{
+  const char *p = buf;
+  while (len) {
+    ssize_t n = pwrite (fd, p, len, off);
+    if (n < 0) {
+      if (errno == EINTR)
+	continue;
+      return -1;
+    }
+    if (n == 0) {
+      errno = ENOSPC;
+      return -1;
+    }
+    p += n;
+    len -= (size_t) n;
+    off += n;
+  }
+  return 0;
+}
+
+static int pread_all (int fd, void *buf, size_t len, off_t off)
+{
+  char *p = buf;
+  while (len) {
+    ssize_t n = pread (fd, p, len, off);
+    if (n < 0) {
+      if (errno == EINTR)
+	continue;
+      return -1;
+    }
+    if (n == 0) {
+      errno = EIO;		/* file shorter than it should be */
+      return -1;
+    }
+    p += n;
+    len -= (size_t) n;
+    off += n;
+  }
+  return 0;
+}
+
+static void jw_begin (struct jwriter *jw, off_t off)
+{
+  unsigned char h[16];
+  put64 (h, (uint64_t) off);
+  put64 (h + 8, 0);
+  jw->ext_hdr = jw->pos + 8;
+  jw->ext_len = 0;
+  /* the length is patched in jw_end; the checksum covers the final value,
+   * so the header goes into the sum at jw_end time, not here */
+  if (!jw->err && pwrite_all (jw->fd, h, 16, jw->pos) < 0)
+    jw->err = errno;
+  jw->pos += 16;
+  jw->datalen += 16;
+  jw->nextents++;
+  /* remember the offset bytes for the checksum */
+  fnv (&jw->sum, h, 8);
+}
+
+static void jw_data (struct jwriter *jw, const void *p, size_t n)
+{
+  if (jw->err || !n)
+    return;
+  if (pwrite_all (jw->fd, p, n, jw->pos) < 0)
+    jw->err = errno ? errno : EIO;
+  jw->pos += (off_t) n;
+  jw->datalen += n;
+  jw->ext_len += n;
+  fnv (&jw->sum, p, n);
+}
+
+static void jw_end (struct jwriter *jw)
+{
+  unsigned char h[8];
+  put64 (h, jw->ext_len);
+  if (!jw->err && pwrite_all (jw->fd, h, 8, jw->ext_hdr) < 0)
+    jw->err = errno;
+  fnv (&jw->sum, h, 8);		/* the length closes the extent's sum */
+}
+
+void unix_journal_name (struct buf *b, const char *dir, dev_t dev, ino_t ino)
+{
+  buf_reset (b);
+  buf_printf (b, "%s/.bamboo-mbox-journal.%llx.%llx", dir,
+	      (unsigned long long) dev, (unsigned long long) ino);
+}
+
+/* the directory part of path (or "." when there is none) */
+static void dir_of (struct buf *b, const char *path)
+{
+  const char *s = strrchr (path, '/');
+  buf_reset (b);
+  if (!s)
+    buf_puts (b, ".");
+  else if (s == path)
+    buf_puts (b, "/");
+  else
+    buf_append (b, path, (size_t) (s - path));
+}
+
+static int fsync_dir (const char *dir)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+  if (fd < 0)
+    return -1;
+  r = fsync (fd);
+  close (fd);
+  return r;
+}
+
+/* Journal location: the mailbox's directory if we may write there, else
+ * the home directory.  dirb gets the directory, jb the file name. */
+static void journal_where (const char *path, dev_t dev, ino_t ino,
+			   struct buf *dirb, struct buf *jb, int which)
+{
+  dir_of (dirb, path);
+  if (which == 1 || (which == 0 && access (buf_cstr (dirb), W_OK) != 0)) {
+    const char *home = myhomedir ();
+    buf_reset (dirb);
+    buf_puts (dirb, home && *home ? home : "/tmp");
+  }
+  unix_journal_name (jb, buf_cstr (dirb), dev, ino);
+}
+
+/* Verify a journal: header sane and checksum right.  Returns 1 and fills
+ * the header values, or 0. */
+static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
+			  uint64_t *newlen, uint64_t *next, uint64_t *dlen)
+{
+  unsigned char h[JHDR], *chunk;
+  struct stat sb;
+  uint64_t sum = 14695981039346656037ULL, left, off = JHDR, n, e;
+  int ok = 0;
+
+  if (fstat (jfd, &sb) < 0 || sb.st_size < JHDR
+      || pread_all (jfd, h, JHDR, 0) < 0)
+    return 0;
+  if (memcmp (h, UNIX_JOURNAL_MAGIC, 8) != 0
+      || get64 (h + 8) != UNIX_JOURNAL_VERSION
+      || get64 (h + 16) != (uint64_t) dev || get64 (h + 24) != (uint64_t) ino)
+    return 0;
+  *oldlen = get64 (h + 32);
+  *newlen = get64 (h + 40);
+  *next = get64 (h + 48);
+  *dlen = get64 (h + 56);
+  if ((uint64_t) sb.st_size != JHDR + *dlen)
+    return 0;
+  /* walk extents: sum is over offset, data, then length (jw order) */
+  chunk = fs_get (1 << 20);
+  left = *dlen;
+  for (e = 0; e < *next; e++) {
+    unsigned char eh[16];
+    uint64_t elen;
+    if (left < 16 || pread_all (jfd, eh, 16, (off_t) off) < 0)
+      goto out;
+    elen = get64 (eh + 8);
+    left -= 16;
+    off += 16;
+    if (elen > left || get64 (eh) + elen > *newlen)
+      goto out;
+    fnv (&sum, eh, 8);
+    for (n = 0; n < elen;) {
+      size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
+      if (pread_all (jfd, chunk, k, (off_t) (off + n)) < 0)
+	goto out;
+      fnv (&sum, chunk, k);
+      n += k;
+    }
+    fnv (&sum, eh + 8, 8);
+    off += elen;
+    left -= elen;
+  }
+  ok = (left == 0 && sum == get64 (h + 64));
+out:
+  fs_give ((void **) &chunk);
+  return ok;
+}
+
+/* Do the file's bytes already equal the journal's extents? */
+static int journal_applied (int jfd, int fd, uint64_t next, uint64_t newlen)
+{
+  struct stat sb;
+  uint64_t off = JHDR, e;
+  char *a = fs_get (65536), *b = fs_get (65536);
+  int same = 1;
+  if (fstat (fd, &sb) < 0 || (uint64_t) sb.st_size < newlen)
+    same = 0;
+  for (e = 0; same && e < next; e++) {
+    unsigned char eh[16];
+    uint64_t where, elen, n;
+    if (pread_all (jfd, eh, 16, (off_t) off) < 0) {
+      same = 0;
+      break;
+    }
+    where = get64 (eh);
+    elen = get64 (eh + 8);
+    off += 16;
+    for (n = 0; same && n < elen;) {
+      size_t k = (elen - n > 65536) ? 65536 : (size_t) (elen - n);
+      if (pread_all (jfd, a, k, (off_t) (off + n)) < 0
+	  || pread_all (fd, b, k, (off_t) (where + n)) < 0
+	  || memcmp (a, b, k) != 0)
+	same = 0;
+      n += k;
+    }
+    off += elen;
+  }
+  fs_give ((void **) &a);
+  fs_give ((void **) &b);
+  return same;
+}
+
+/* Apply a checked journal's extents to fd, truncate to newlen, fsync */
+static int journal_apply (int jfd, int fd, uint64_t next, uint64_t newlen)
+{
+  uint64_t off = JHDR, e;
+  char *chunk = fs_get (1 << 20);
+  int r = -1;
+  for (e = 0; e < next; e++) {
+    unsigned char eh[16];
+    uint64_t where, elen, n;
+    if (pread_all (jfd, eh, 16, (off_t) off) < 0)
+      goto out;
+    where = get64 (eh);
+    elen = get64 (eh + 8);
+    off += 16;
+    for (n = 0; n < elen;) {
+      size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
+      if (pread_all (jfd, chunk, k, (off_t) (off + n)) < 0
+	  || pwrite_all (fd, chunk, k, (off_t) (where + n)) < 0)
+	goto out;
+      n += k;
+    }
+    off += elen;
+  }
+  if (ftruncate (fd, (off_t) newlen) < 0 || fsync (fd) < 0)
+    goto out;
+  r = 0;
+out:
+  fs_give ((void **) &chunk);
+  return r;
+}
+
+static int recover_one (MAILSTREAM *stream, int fd, const char *path,
+			struct stat *sb, int which)
+{
+  struct buf dirb = BUF_INIT, jb = BUF_INIT;
+  uint64_t oldlen, newlen, next, dlen;
+  int jfd, r = 0;
+
+  journal_where (path, sb->st_dev, sb->st_ino, &dirb, &jb, which);
+  jfd = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (jfd < 0) {
+    buf_free (&dirb);
+    buf_free (&jb);
+    return 0;
+  }
+  if (!journal_check (jfd, sb->st_dev, sb->st_ino, &oldlen, &newlen, &next,
+		      &dlen)) {
+    /* never completed: the mailbox was not touched */
+    mail_log (stream, WARN, "Discarding incomplete rewrite journal %s",
+	      buf_cstr (&jb));
+    unlink (buf_cstr (&jb));
+    fsync_dir (buf_cstr (&dirb));
+  }
+  else if (journal_applied (jfd, fd, next, newlen)) {
+    /* crashed after applying, before unlinking: bytes past newlen, if any,
+     * were added later by someone else and stay */
+    unlink (buf_cstr (&jb));
+    fsync_dir (buf_cstr (&dirb));
+  }
+  else {
+    struct stat cur;
+    uint64_t big = oldlen > newlen ? oldlen : newlen, keep_from = 0;
+    char *foreign = NIL;
+    size_t flen = 0;
+    if (fstat (fd, &cur) == 0 && (uint64_t) cur.st_size > big) {
+      /* someone appended after the crash (a stale dotlock broken after its
+       * timeout).  If the crash came before the file was extended, their
+       * mail starts at oldlen, else at newlen. */
+      keep_from = big;
+      if (oldlen < newlen) {
+	char tmp[5];
+	if (pread_all (fd, tmp, 5, (off_t) oldlen) == 0
+	    && memcmp (tmp, "From ", 5) == 0)
+	  keep_from = oldlen;
+      }
+      flen = (size_t) ((uint64_t) cur.st_size - keep_from);
+      foreign = fs_get (flen + 1);
+      if (pread_all (fd, foreign, flen, (off_t) keep_from) < 0)
+	flen = 0;
+    }
+    if (journal_apply (jfd, fd, next, newlen) < 0
+	|| (flen && (pwrite_all (fd, foreign, flen, (off_t) newlen) < 0
+		     || fsync (fd) < 0))) {
+      mail_log (stream, ERROR, "Can't finish interrupted rewrite of %s: %s "
+		"(journal %s kept)", path, strerror (errno), buf_cstr (&jb));
+      r = -1;
+    }
+    else {
+      mail_log (stream, WARN, "Finished an interrupted rewrite of %s", path);
+      unlink (buf_cstr (&jb));
+      fsync_dir (buf_cstr (&dirb));
+    }
+    if (foreign)
+      fs_give ((void **) &foreign);
+  }
+  close (jfd);
+  buf_free (&dirb);
+  buf_free (&jb);
+  return r;
+}
+
+int unix_journal_recover (MAILSTREAM *stream, int fd, const char *path)
+{
+  struct stat sb;
+  if (fstat (fd, &sb) < 0)
+    return -1;
+  if (recover_one (stream, fd, path, &sb, 2) < 0)	/* mailbox's dir */
+    return -1;
+  return recover_one (stream, fd, path, &sb, 1);	/* home */
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rewrite                                                                */
+
+/* Append src[0..n) to b with CR LF turned into LF (UW writes LF files) */
+static void put_lf (struct buf *b, const char *s, size_t n)
+{
+  const char *e = s + n, *cr;
+  while (s < e && (cr = memchr (s, '\r', (size_t) (e - s)))) {
+    if (cr + 1 < e && cr[1] == '\n') {
+      buf_append (b, s, (size_t) (cr - s));
+      s = cr + 1;
+    }
+    else {
+      buf_append (b, s, (size_t) (cr - s) + 1);
+      s = cr + 1;
+    }
+  }
+  if (s < e)
+    buf_append (b, s, (size_t) (e - s));
+}
+
+/* The visible header lines (plus Content-Length, which UW keeps) of the
+ * header at h..he, with CRLF turned into LF; the empty line excluded. */
+static void put_header_kept (struct buf *b, const char *h, const char *he)
+{
+  int drop = 0;
+  while (h < he) {
+    const char *lq = memchr (h, '\n', (size_t) (he - h));
+    const char *le = lq ? lq + 1 : he;
+    size_t ll = (size_t) ((lq ? lq : he) - h), vo;
+    if (ll && h[ll - 1] == '\r')
+      ll--;
+    if (ll == 0)
+      break;			/* the empty line */
+    if (*h == ' ' || *h == '\t') {
+      if (!drop)
+	put_lf (b, h, (size_t) (le - h));
+    }
+    else {
+      enum unix_hdr_kind k = unix_scan_hdr_kind (h, ll, &vo);
+      drop = (k != UHK_OTHER && k != UHK_CLENGTH);
+      if (!drop)
+	put_lf (b, h, (size_t) (le - h));
+    }
+    h = le;
+  }
+  if (b->len && b->data[b->len - 1] != '\n')
+    buf_putc (b, '\n');
+}
+
+static unsigned int elt_fl (MESSAGECACHE *elt)
+{
+  return (elt->seen ? fSEEN : 0) | (elt->deleted ? fDELETED : 0)
+    | (elt->flagged ? fFLAGGED : 0) | (elt->answered ? fANSWERED : 0)
+    | (elt->draft ? fDRAFT : 0);
+}
+
+/* Build the whole message i as we write it */
+static void gen_message (struct buf *b, MAILSTREAM *stream, const char *map,
+			 struct unix_msg *m, MESSAGECACHE *elt, int base)
+{
+  const char *fl = map + m->from, *fe = memchr (fl, '\n',
+						(size_t) (m->hdr - m->from));
+  size_t n = fe ? (size_t) (fe - fl) : (size_t) (m->hdr - m->from);
+  if (n && fl[n - 1] == '\r')
+    n--;
+  buf_append (b, fl, n);
+  buf_putc (b, '\n');
+  put_header_kept (b, map + m->hdr, map + m->body);
+  unix_status_block (b, stream, elt_fl (elt), elt->user_flags,
+		     elt->private.uid, base, 1);
+  put_lf (b, map + m->body, (size_t) (m->end - m->body));
+  if (m->end > m->body && map[m->end - 1] != '\n')
+    buf_putc (b, '\n');
+  buf_putc (b, '\n');		/* separator */
+}
+
+int unix_lock_ex (MAILSTREAM *stream, DOTLOCK *dl)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  const char *err = NIL;
+  if (lock_dot (stream, L->path, L->fd, dl, &err) < 0) {
+    mail_log (stream, ERROR, "%s", err ? err : "Can't lock mailbox");
+    return -1;
+  }
+  if (lock_flock (L->fd, LOCK_EX, unix_timeout ()) < 0) {
+    mail_log (stream, ERROR, "Can't lock mailbox %s: %s", L->path,
+	      strerror (errno));
+    lock_undot (dl);
+    return -1;
+  }
+  if (unix_journal_recover (stream, L->fd, L->path) < 0) {
+    unix_unlock (stream, dl);
+    return -1;
+  }
+  return 0;
+}
+
+void unix_unlock (MAILSTREAM *stream, DOTLOCK *dl)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  lock_funlock (L->fd);
+  lock_undot (dl);
+}
+
+static int same_uid_data (MAILSTREAM *stream, struct unix_local *L)
+{
+  struct buf k = BUF_INIT;
+  int i, same;
+  for (i = 0; i < NUSERFLAGS; i++)
+    if (stream->user_flags[i]) {
+      buf_putc (&k, ' ');
+      buf_puts (&k, stream->user_flags[i]);
+    }
+  same = stream->uid_validity == L->disk_validity
+    && stream->uid_last == L->disk_last
+    && strcmp (buf_cstr (&k), L->disk_keywords ? L->disk_keywords : "") == 0;
+  buf_free (&k);
+  return same;
+}
+
+/* Is message i (elt) exactly as on disk? */
+static int msg_unchanged (MAILSTREAM *stream, struct unix_msg *m,
+			  MESSAGECACHE *elt, int base, int uidsame)
+{
+  return m->canonical && m->blockok && (m->fl & fOLD)
+    && (m->fl & ~fOLD) == elt_fl (elt) && m->kw == elt->user_flags
+    && m->uid == elt->private.uid && m->uid
+    && (unsigned) base == m->base && (!base || uidsame);
+}
+
+long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
+		   unsigned long *nexpunged)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct jwriter jw;
+  struct buf dirb = BUF_INIT, jb = BUF_INIT, gen = BUF_INIT;
+  struct stat sb;
+  DOTLOCK dl;
+  const char *map = NIL;
+  unsigned long i, nx = 0, survivors = 0, first_surv = 0;
+  off_t tail = -1, oldlen, newlen;
+  int uidsame, pseudo_out, ret = 0;
+  unsigned char hdr[JHDR];
+  char *gone = NIL;		/* messages expunged */
+
+  if (nexpunged)
+    *nexpunged = 0;
+  if (stream->rdonly || L->fd < 0)
+    return 0;
+  if (unix_lock_ex (stream, &dl) < 0)
+    return 0;
+  /* pick up anything appended since we last looked, so we never drop it */
+  if (fstat (L->fd, &sb) < 0 || sb.st_size < L->parsed
+      || unix_parse (stream, 0) < 0 || fstat (L->fd, &sb) < 0) {
+    mail_log (stream, ERROR, "Mailbox %s changed unexpectedly; not "
+	      "rewriting it", L->path);
+    unix_unlock (stream, &dl);
+    return 0;
+  }
+  oldlen = sb.st_size;
+  if (oldlen > 0) {
+    map = mmap (NULL, (size_t) oldlen, PROT_READ, MAP_SHARED, L->fd, 0);
+    if (map == MAP_FAILED) {
+      mail_log (stream, ERROR, "Can't map %s: %s", L->path, strerror (errno));
+      unix_unlock (stream, &dl);
+      return 0;
+    }
+  }
+  gone = fs_get (stream->nmsgs + 1);
+  memset (gone, 0, stream->nmsgs + 1);
+  for (i = 1; i <= stream->nmsgs; i++) {
+    MESSAGECACHE *elt = mail_elt (stream, i);
+    if (expunge && elt->deleted && (!seq_only || elt->sequence)) {
+      gone[i] = 1;
+      nx++;
+    }
+    else {
+      survivors++;
+      if (!first_surv)
+	first_surv = i;
+    }
+  }
+  uidsame = same_uid_data (stream, L);
+  /* the pseudo-message stays once there; an emptied mailbox gets one */
+  pseudo_out = L->pseudo || (survivors == 0 && oldlen > 0);
+
+  memset (&jw, 0, sizeof jw);
+  jw.sum = 14695981039346656037ULL;
+  journal_where (L->path, L->dev, L->ino, &dirb, &jb, 0);
+  unlink (buf_cstr (&jb));
+  jw.fd = open (buf_cstr (&jb), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		0600);
+  if (jw.fd < 0) {
+    mail_log (stream, ERROR, "Can't create rewrite journal %s: %s",
+	      buf_cstr (&jb), strerror (errno));
+    goto fail;
+  }
+  memset (hdr, 0, sizeof hdr);
+  jw.pos = JHDR;
+  if (pwrite_all (jw.fd, hdr, JHDR, 0) < 0)
+    jw.err = errno;
+
+  /* pseudo-message */
+  if (pseudo_out && (!uidsame || !L->pseudo)) {
+    buf_reset (&gen);
+    unix_pseudo (&gen, stream, time (0), 1);
+    if (L->pseudo && (off_t) gen.len == L->first) {
+      jw_begin (&jw, 0);
+      jw_data (&jw, gen.data, gen.len);
+      jw_end (&jw);
+    }
+    else {
+      tail = 0;
+      jw_begin (&jw, 0);
+      jw_data (&jw, gen.data, gen.len);
+    }
+  }
+  for (i = 1; i <= stream->nmsgs && !jw.err; i++) {
+    struct unix_msg *m = &L->msgs[i - 1];
+    MESSAGECACHE *elt = mail_elt (stream, i);
+    int base = !pseudo_out && i == first_surv;
+    if (gone[i]) {
+      if (tail < 0) {
+	tail = m->from;
+	jw_begin (&jw, tail);
+      }
+      continue;
+    }
+    if (tail < 0) {
+      if (msg_unchanged (stream, m, elt, base, uidsame))
+	continue;
+      if (m->canonical && (unsigned) base == m->base && m->st_off >= 0) {
+	buf_reset (&gen);
+	unix_status_block (&gen, stream, elt_fl (elt), elt->user_flags,
+			   elt->private.uid, base, 1);
+	if (gen.len == m->st_len) {	/* UW's padding at work: in place */
+	  jw_begin (&jw, m->st_off);
+	  jw_data (&jw, gen.data, gen.len);
+	  jw_end (&jw);
+	  continue;
+	}
+      }
+      tail = m->from;
+      jw_begin (&jw, tail);
+    }
+    buf_reset (&gen);
+    gen_message (&gen, stream, map, m, elt, base);
+    jw_data (&jw, gen.data, gen.len);
+  }
+  if (tail >= 0)
+    jw_end (&jw);
+  newlen = tail >= 0 ? tail + (off_t) jw.ext_len : oldlen;
+  if (tail < 0 && jw.nextents == 0) {	/* nothing to do */
+    close (jw.fd);
+    unlink (buf_cstr (&jb));
+    ret = 1;
+    goto done;
+  }
+  memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
+  put64 (hdr + 8, UNIX_JOURNAL_VERSION);
+  put64 (hdr + 16, (uint64_t) L->dev);
+  put64 (hdr + 24, (uint64_t) L->ino);
+  put64 (hdr + 32, (uint64_t) oldlen);
+  put64 (hdr + 40, (uint64_t) newlen);
+  put64 (hdr + 48, jw.nextents);
+  put64 (hdr + 56, jw.datalen);
+  put64 (hdr + 64, jw.sum);
+  if (jw.err || pwrite_all (jw.fd, hdr, JHDR, 0) < 0 || fsync (jw.fd) < 0
+      || fsync_dir (buf_cstr (&dirb)) < 0) {
+    int e = jw.err ? jw.err : errno;
+    close (jw.fd);
+    unlink (buf_cstr (&jb));
+    mail_log (stream, ERROR, "Can't write rewrite journal for %s: %s; "
+	      "mailbox unchanged", L->path, strerror (e));
+    goto fail;
+  }
+  /* make sure the space is there before touching the mailbox */
+  if (newlen > oldlen) {
+    int e = posix_fallocate (L->fd, 0, newlen);
+    if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
+      close (jw.fd);
+      unlink (buf_cstr (&jb));
+      fsync_dir (buf_cstr (&dirb));
+      ftruncate (L->fd, oldlen);	/* give back what fallocate took */
+      mail_log (stream, ERROR, "Can't rewrite %s: %s; mailbox unchanged",
+		L->path, strerror (e));
+      goto fail;
+    }
+  }
+  {
+    int jr = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC);
+    if (jr < 0 || journal_apply (jr, L->fd, jw.nextents, (uint64_t) newlen)
+	< 0) {
+      mail_log (stream, ERROR, "Error rewriting %s: %s (journal %s kept; "
+		"it is replayed on next open)", L->path, strerror (errno),
+		buf_cstr (&jb));
+      if (jr >= 0)
+	close (jr);
+      close (jw.fd);
+      goto fail;
+    }
+    close (jr);
+  }
+  close (jw.fd);
+  unlink (buf_cstr (&jb));
+  fsync_dir (buf_cstr (&dirb));
+  ret = 1;
+
+  /* bring the index in line with the file */
+  if (map)
+    munmap ((void *) map, (size_t) oldlen);
+  map = NIL;
+  {
+    unsigned long j = 0, k;
+    unsigned long firsttail = stream->nmsgs + 1;	/* first msg in tail */
+    for (k = 1; k <= stream->nmsgs; k++) {
+      struct unix_msg *m = &L->msgs[k - 1];
+      MESSAGECACHE *elt = mail_elt (stream, k);
+      if (gone[k])
+	continue;
+      elt->private.dirty = NIL;	/* on disk now */
+      if (tail >= 0 && m->from >= tail && firsttail > stream->nmsgs)
+	firsttail = j + 1;
+      if (tail < 0 || m->from < tail) {	/* before the tail: block patched */
+	m->fl = (unsigned char) (elt_fl (elt) | fOLD);
+	m->kw = elt->user_flags;
+	m->uid = elt->private.uid;
+	m->blockok = 1;
+      }
+      L->msgs[j++] = *m;
+    }
+    /* report expunges, renumbering as we go */
+    for (k = 1, j = 0; k <= stream->nmsgs + j; k++)
+      if (gone[k]) {
+	mail_expunged (stream, k - j);
+	j++;
+      }
+    if (nexpunged)
+      *nexpunged = nx;
+    L->disk_validity = stream->uid_validity;
+    L->disk_last = stream->uid_last;
+    {
+      struct buf kb = BUF_INIT;
+      for (int f = 0; f < NUSERFLAGS; f++)
+	if (stream->user_flags[f]) {
+	  buf_putc (&kb, ' ');
+	  buf_puts (&kb, stream->user_flags[f]);
+	}
+      if (L->disk_keywords)
+	fs_give ((void **) &L->disk_keywords);
+      L->disk_keywords = buf_detach (&kb);
+    }
+    L->pseudo = pseudo_out;
+    if (tail >= 0) {
+      /* rescan the rewritten tail to learn its new offsets */
+      L->parsed = tail;
+      if (tail == 0)
+	firsttail = 1;
+      if (unix_parse (stream, (int) (-(long) firsttail)) < 0)
+	ret = 0;
+    }
+    L->hmsg = L->tmsg = 0;
+  }
+  goto done;
+
+fail:
+  ret = 0;
+done:
+  if (map)
+    munmap ((void *) map, (size_t) oldlen);
+  if (gone)
+    fs_give ((void **) &gone);
+  buf_free (&gen);
+  buf_free (&dirb);
+  buf_free (&jb);
+  unix_unlock (stream, &dl);
+  return ret;
+}
+
+/* ---------------------------------------------------------------------- */
+/* A one-extent journaled patch (append's update of the uid data)         */
+
+static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
+			  off_t off, const char *data, size_t len)
+{
+  struct buf dirb = BUF_INIT, jb = BUF_INIT;
+  struct jwriter jw;
+  struct stat sb;
+  unsigned char hdr[JHDR];
+  int r = -1, jr;
+
+  if (fstat (fd, &sb) < 0)
+    return -1;
+  memset (&jw, 0, sizeof jw);
+  jw.sum = 14695981039346656037ULL;
+  journal_where (path, sb.st_dev, sb.st_ino, &dirb, &jb, 0);
+  unlink (buf_cstr (&jb));
+  jw.fd = open (buf_cstr (&jb), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		0600);
+  if (jw.fd < 0)
+    goto out;
+  memset (hdr, 0, sizeof hdr);
+  jw.pos = JHDR;
+  if (pwrite_all (jw.fd, hdr, JHDR, 0) < 0)
+    jw.err = errno;
+  jw_begin (&jw, off);
+  jw_data (&jw, data, len);
+  jw_end (&jw);
+  memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
+  put64 (hdr + 8, UNIX_JOURNAL_VERSION);
+  put64 (hdr + 16, (uint64_t) sb.st_dev);
+  put64 (hdr + 24, (uint64_t) sb.st_ino);
+  put64 (hdr + 32, (uint64_t) sb.st_size);
+  put64 (hdr + 40, (uint64_t) sb.st_size);
+  put64 (hdr + 48, jw.nextents);
+  put64 (hdr + 56, jw.datalen);
+  put64 (hdr + 64, jw.sum);
+  if (jw.err || pwrite_all (jw.fd, hdr, JHDR, 0) < 0 || fsync (jw.fd) < 0
+      || fsync_dir (buf_cstr (&dirb)) < 0) {
+    close (jw.fd);
+    unlink (buf_cstr (&jb));
+    goto out;
+  }
+  close (jw.fd);
+  jr = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC);
+  if (jr < 0 || journal_apply (jr, fd, 1, (uint64_t) sb.st_size) < 0) {
+    if (jr >= 0)
+      close (jr);
+    goto out;			/* journal stays: replayed on next lock */
+  }
+  close (jr);
+  unlink (buf_cstr (&jb));
+  fsync_dir (buf_cstr (&dirb));
+  r = 0;
+out:
+  if (r < 0)
+    mail_log (stream, ERROR, "Can't update the UID data of %s: %s", path,
+	      strerror (errno));
+  buf_free (&dirb);
+  buf_free (&jb);
+  return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Append                                                                 */
+
+static const char *const uw_wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+					"Fri", "Sat" };
+static const char *const uw_months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+					 "Jun", "Jul", "Aug", "Sep", "Oct",
+					 "Nov", "Dec" };
+
+/* "Www Mmm dd hh:mm:ss yyyy +zzzz" from an elt's date */
+static void from_date (struct buf *b, MESSAGECACHE *elt)
+{
+  struct tm tm;
+  time_t t;
+  int z = (int) (elt->zhours * 60 + elt->zminutes);
+  memset (&tm, 0, sizeof tm);
+  tm.tm_year = (int) elt->year + BASEYEAR - 1900;
+  tm.tm_mon = (int) elt->month - 1;
+  tm.tm_mday = (int) elt->day;
+  t = timegm (&tm);
+  gmtime_r (&t, &tm);
+  buf_printf (b, "%s %s %2u %02u:%02u:%02u %u %c%02d%02d",
+	      uw_wdays[tm.tm_wday % 7], uw_months[(elt->month + 11) % 12],
+	      elt->day, elt->hours, elt->minutes, elt->seconds,
+	      elt->year + BASEYEAR, elt->zoccident ? '-' : '+', z / 60,
+	      z % 60);
+}
+
+static void now_elt (MESSAGECACHE *elt)
+{
+  time_t now = time (0);
+  struct tm tm;
+  long z;
+  localtime_r (&now, &tm);
+  z = tm.tm_gmtoff / 60;
+  elt->day = (unsigned) tm.tm_mday;
+  elt->month = (unsigned) tm.tm_mon + 1;
+  elt->year = (unsigned) (tm.tm_year + 1900 - BASEYEAR);
+  elt->hours = (unsigned) tm.tm_hour;
+  elt->minutes = (unsigned) tm.tm_min;
+  elt->seconds = (unsigned) tm.tm_sec;
+  elt->zoccident = z < 0;
+  if (z < 0)
+    z = -z;
+  elt->zhours = (unsigned) (z / 60);
+  elt->zminutes = (unsigned) (z % 60);
+}
+
+/* Copy one line of message text, LF-terminated, quoting a leading "From " */
+static void put_text_line (struct buf *b, const char *s, size_t n)
+{
+  if (n >= 5 && memcmp (s, "From ", 5) == 0)
+    buf_putc (b, '>');
+  buf_append (b, s, n);
+  buf_putc (b, '\n');
+}
+
+int unix_append_format (struct buf *b, MAILSTREAM *stream, STRING *msg,
+			const char *date, unsigned int fl, unsigned long kw,
+			unsigned long uid, const char **error_r)
+{
+  MESSAGECACHE elt;
+  struct buf raw = BUF_INIT;
+  const char *s, *e, *user = myusername ();
+  unsigned long i, size = SIZE (msg);
+  int in_hdr = 1, drop = 0;
+
+  memset (&elt, 0, sizeof elt);
+  if (date && *date) {
+    if (!mail_parse_date (&elt, (unsigned char *) date)) {
+      *error_r = "Bad date in append";
+      return -1;
+    }
+  }
+  else
+    now_elt (&elt);
+  buf_reserve (&raw, size + 1);
+  for (i = 0; i < size; i++)
+    raw.data[i] = SNX (msg);
+  raw.len = size;
+  raw.data[size] = '\0';
+  buf_printf (b, "From %s@%s ", user ? user : "unknown", mylocalhost ());
+  from_date (b, &elt);
+  buf_putc (b, '\n');
+  s = raw.data;
+  e = s + raw.len;
+  while (s < e) {
+    const char *q = memchr (s, '\n', (size_t) (e - s));
+    size_t n = (size_t) ((q ? q : e) - s);
+    const char *next = q ? q + 1 : e;
+    if (n && s[n - 1] == '\r')
+      n--;
+    if (in_hdr) {
+      size_t vo;
+      if (n == 0) {		/* end of header: our status block */
+	unix_status_block (b, stream, fl, kw, uid, 0, 0);
+	in_hdr = 0;
+      }
+      else if (*s == ' ' || *s == '\t') {
+	if (!drop)
+	  put_text_line (b, s, n);
+      }
+      else {
+	enum unix_hdr_kind k = unix_scan_hdr_kind (s, n, &vo);
+	drop = 0;
+	if (k == UHK_STATUS || k == UHK_XSTATUS) {
+	  buf_puts (b, "X-Original-");
+	  buf_append (b, s, n);
+	  buf_putc (b, '\n');
+	}
+	else if (k == UHK_XKEYWORDS || k == UHK_XUID || k == UHK_XIMAP
+		 || k == UHK_XIMAPBASE)
+	  drop = 1;
+	else
+	  put_text_line (b, s, n);
+      }
+    }
+    else
+      put_text_line (b, s, n);
+    s = next;
+  }
+  if (in_hdr)			/* header without body */
+    unix_status_block (b, stream, fl, kw, uid, 0, 0);
+  buf_putc (b, '\n');		/* separator */
+  buf_free (&raw);
+  return 0;
+}
+
+struct head_info {
+  int kind;			/* 0 none, 1 X-IMAP, 2 X-IMAPbase */
+  off_t numoff;			/* offset of the uid-last digits */
+  size_t numlen;
+  unsigned long validity, last;
+  const char *imap;
+  size_t imap_len;
+};
+
+static int head_cb (void *ctx, struct unix_scan_msg *sm)
+{
+  struct head_info *hi = ctx;
+  if (sm->imap_kind && (sm->imap_kind == 2 || sm->m.from == 0)
+      && unix_scan_imap_value (sm->imap, sm->imap_len, &hi->validity,
+			       &hi->last)) {
+    hi->kind = sm->imap_kind;
+    hi->imap = sm->imap;
+    hi->imap_len = sm->imap_len;
+  }
+  return 0;			/* only the first message matters */
+}
+
+long unix_create_file (MAILSTREAM *stream, const char *path)
+{
+  MAILSTREAM t;
+  struct buf b = BUF_INIT;
+  int fd;
+  struct buf dirb = BUF_INIT;
+
+  memset (&t, 0, sizeof t);
+  t.uid_validity = (unsigned long) time (0);
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    mail_log (stream, ERROR, "Can't create mailbox %s: %s", path,
+	      errno == EEXIST ? "mailbox already exists" : strerror (errno));
+    return NIL;
+  }
+  unix_pseudo (&b, &t, (time_t) t.uid_validity, 0);
+  if (os_write_all (fd, b.data, b.len) < 0 || fsync (fd) < 0) {
+    int e = errno;
+    close (fd);
+    unlink (path);
+    buf_free (&b);
+    mail_log (stream, ERROR, "Can't create mailbox %s: %s", path,
+	      strerror (e));
+    return NIL;
+  }
+  close (fd);
+  dir_of (&dirb, path);
+  fsync_dir (buf_cstr (&dirb));
+  buf_free (&dirb);
+  buf_free (&b);
+  set_mbx_protections ((char *) path, (char *) path);
+  return LONGT;
+}
+
+long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
+		       void *data)
+{
+  char path[MAILTMPLEN];
+  MAILSTREAM t;			/* keywords and uid data of the target */
+  struct head_info hi;
+  struct buf b = BUF_INIT, dirb = BUF_INIT;
+  struct stat sb;
+  DOTLOCK dl;
+  const char *err = NIL;
+  off_t oldsize = 0, pos;
+  unsigned long first_uid = 0, n = 0;
+  int fd, ret = 0, fresh = 0, locked = 0;
+  SEARCHSET *set = NIL;
+
+  memset (&t, 0, sizeof t);
+  memset (&hi, 0, sizeof hi);
+  if (!mailboxfile (path, mailbox)) {
+    mail_log (stream, ERROR, "Can't append to %s: invalid name",
+	      mailbox ? mailbox : "");
+    return NIL;
+  }
+  if (!*path) {			/* spool INBOX, or ~/mbox */
+    const char *home = myhomedir (), *spool = sysinbox ();
+    char hm[MAILTMPLEN];
+    snprintf (hm, sizeof hm, "%s/mbox", home ? home : "");
+    if (home && *home && stat (hm, &sb) == 0)
+      snprintf (path, sizeof path, "%s", hm);
+    else
+      snprintf (path, sizeof path, "%s", spool ? spool : "");
+  }
+  fd = open (path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && errno == ENOENT && strcasecmp (mailbox, "INBOX") == 0)
+    fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      mail_log (stream, ERROR, "[TRYCREATE] Must create mailbox before "
+		"append");
+    else
+      mail_log (stream, ERROR, "Can't append to %s: %s", mailbox,
+		strerror (errno));
+    return NIL;
+  }
+  fcntl (fd, F_SETFL, 0);
+  if (fstat (fd, &sb) < 0 || !S_ISREG (sb.st_mode)) {
+    mail_log (stream, ERROR, "Can't append to %s: not a mailbox file",
+	      mailbox);
+    close (fd);
+    return NIL;
+  }
+  if (lock_dot (stream, path, fd, &dl, &err) < 0) {
+    mail_log (stream, ERROR, "%s", err ? err : "Can't lock mailbox");
+    close (fd);
+    return NIL;
+  }
+  if (lock_flock (fd, LOCK_EX, unix_timeout ()) < 0) {
+    mail_log (stream, ERROR, "Can't lock %s: %s", path, strerror (errno));
+    lock_undot (&dl);
+    close (fd);
+    return NIL;
+  }
+  locked = 1;
+  unix_journal_recover (stream, fd, path);
+  if (fstat (fd, &sb) < 0)
+    goto done;
+  oldsize = sb.st_size;
+  /* the format check comes before any write, and under the lock */
+  {
+    char tmp[LIM_MBOX_FROM_LINE + 2];
+    struct mbox_from mf;
+    ssize_t k = oldsize ? pread (fd, tmp, sizeof tmp, 0) : 0;
+    if (oldsize && (k <= 0 || !mbox_from_scan (tmp, (size_t) k, &mf))) {
+      mail_log (stream, ERROR, "Can't append to %s: it is not in UNIX "
+		"mailbox format", mailbox);
+      goto done;
+    }
+  }
+  if (oldsize) {
+    char *map = mmap (NULL, (size_t) oldsize, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+      mail_log (stream, ERROR, "Can't read %s: %s", path, strerror (errno));
+      goto done;
+    }
+    unix_scan_buffer (map, (size_t) oldsize, 0, head_cb, &hi);
+    if (hi.kind) {
+      const char *v = hi.imap, *ve = hi.imap + hi.imap_len;
+      t.uid_validity = hi.validity;
+      t.uid_last = hi.last;
+      /* find the digits of uid-last to patch them later */
+      while (v < ve && (*v == ' ' || *v == '\t')) v++;
+      while (v < ve && *v >= '0' && *v <= '9') v++;
+      while (v < ve && (*v == ' ' || *v == '\t')) v++;
+      hi.numoff = v - map;
+      while (v < ve && *v >= '0' && *v <= '9') v++;
+      hi.numlen = (size_t) ((v - map) - hi.numoff);
+      {
+	/* keywords: the words after the two numbers */
+	int i = 0;
+	while (v < ve && i < NUSERFLAGS) {
+	  const char *w;
+	  while (v < ve && (*v == ' ' || *v == '\t' || *v == '\r')) v++;
+	  w = v;
+	  while (v < ve && *v != ' ' && *v != '\t' && *v != '\r') v++;
+	  if (v > w && (size_t) (v - w) <= MAXUSERFLAG) {
+	    char *k = fs_get ((size_t) (v - w) + 1);
+	    memcpy (k, w, (size_t) (v - w));
+	    k[v - w] = '\0';
+	    t.user_flags[i++] = k;
+	  }
+	}
+      }
+    }
+    munmap (map, (size_t) oldsize);
+  }
+  else {			/* empty file: start it with a pseudo-message */
+    t.uid_validity = (unsigned long) time (0);
+    unix_pseudo (&b, &t, (time_t) t.uid_validity, 1);
+    hi.kind = 1;
+    {
+      const char *x = strstr (b.data, "X-IMAP: ");
+      hi.numoff = (x - b.data) + 8 + 11;
+      hi.numlen = 10;
+    }
+    fresh = 1;
+  }
+  pos = oldsize;
+  if (oldsize) {		/* don't glue a From_ line to a partial line */
+    char c;
+    if (pread (fd, &c, 1, oldsize - 1) == 1 && c != '\n')
+      buf_putc (&b, '\n');
+  }
+  for (;;) {
+    char *flags = NIL, *date = NIL;
+    STRING *msg = NIL;
+    unsigned long uf = 0;
+    long sys = 0;
+    unsigned int fl = 0;
+    if (!(*af) (stream, data, &flags, &date, &msg))
+      goto rollback;
+    if (!msg)
+      break;
+    if (flags && *flags) {
+      sys = mail_parse_flags (&t, flags, &uf);
+      fl = (unsigned int) sys & (fSEEN | fDELETED | fFLAGGED | fANSWERED
+				 | fDRAFT);
+    }
+    n++;
+    if (hi.kind && !first_uid)
+      first_uid = t.uid_last + 1;
+    if (unix_append_format (&b, &t, msg, date, fl, uf,
+			    hi.kind ? t.uid_last + 1 : 0, &err) < 0) {
+      mail_log (stream, ERROR, "%s", err);
+      goto rollback;
+    }
+    if (hi.kind)
+      t.uid_last++;
+    if (b.len >= (1 << 20)) {	/* write as we go */
+      if (pwrite_all (fd, b.data, b.len, pos) < 0)
+	goto ioerr;
+      pos += (off_t) b.len;
+      buf_reset (&b);
+    }
+  }
+  if (b.len && pwrite_all (fd, b.data, b.len, pos) < 0)
+    goto ioerr;
+  pos += (off_t) b.len;
+  if (fsync (fd) < 0)
+    goto ioerr;
+  /* the new mail is safe; now record the UIDs it took */
+  if (hi.kind && n) {
+    char num[32];
+    int w;
+    if (hi.kind == 1)
+      w = snprintf (num, sizeof num, "%010lu", t.uid_last);
+    else
+      w = snprintf (num, sizeof num, "%lu", t.uid_last);
+    if ((size_t) w == hi.numlen)
+      journal_patch (stream, fd, path, hi.numoff, num, (size_t) w);
+    /* else the X-IMAPbase number grew a digit: the UIDs we wrote are above
+     * the recorded last UID, so the next session gives them new ones (the
+     * message text is safe either way) */
+    else
+      first_uid = 0;
+    if (first_uid) {
+      appenduid_t au = (appenduid_t) mail_parameters (NIL, GET_APPENDUID, NIL);
+      if (au) {
+	set = mail_newsearchset ();
+	set->first = first_uid;
+	set->last = t.uid_last;
+	(*au) (mailbox, t.uid_validity, set);
+	mail_free_searchset (&set);
+      }
+    }
+  }
+  (void) fresh;
+  ret = 1;
+  goto done;
+
+ioerr:
+  mail_log (stream, ERROR, "Message append failed: %s", strerror (errno));
+rollback:
+  /* put the file back the way it was: nothing half-written stays */
+  if (ftruncate (fd, oldsize) < 0 || fsync (fd) < 0)
+    mail_log (stream, ERROR, "Can't roll back failed append to %s: %s",
+	      path, strerror (errno));
+  ret = 0;
+done:
+  {
+    int i;
+    for (i = 0; i < NUSERFLAGS; i++)
+      if (t.user_flags[i])
+	fs_give ((void **) &t.user_flags[i]);
+  }
+  if (locked) {
+    lock_funlock (fd);
+    lock_undot (&dl);
+  }
+  close (fd);
+  buf_free (&b);
+  buf_free (&dirb);
+  return ret;
+}

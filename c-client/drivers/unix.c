@@ -1,0 +1,1416 @@
+/*
+ * unix.c - the traditional UNIX mailbox driver ("unix": mbox files).
+ *
+ * Byte-compatible with UW c-client's unix driver: same From_ line rules,
+ * same pseudo-message and X-IMAP/X-IMAPbase data, same per-message
+ * Status/X-Status/X-Keywords/X-UID headers with UW's padding, same CRLF
+ * view of messages.  What differs is how we write: in place through a redo
+ * journal (unix-write.c), never a truncated mailbox after a crash or a full
+ * disk.  The format is documented in docs/formats.md ("## mbox").
+ *
+ * This file: driver table, valid/create/delete/rename/status, open, close,
+ * ping/check/expunge, header/text, copy; the index itself is built by
+ * unix-scan.c and kept in stream->local (struct unix_local), not in elts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "lock.h"
+#include "unix-int.h"
+
+static DRIVER *unix_valid (char *name);
+static void *unix_parameters (long function, void *value);
+static long unix_create (MAILSTREAM *stream, char *mailbox);
+static long unix_delete (MAILSTREAM *stream, char *mailbox);
+static long unix_rename (MAILSTREAM *stream, char *old, char *newname);
+static long unix_status (MAILSTREAM *stream, char *mbx, long flags);
+static MAILSTREAM *unix_open (MAILSTREAM *stream);
+static void unix_close (MAILSTREAM *stream, long options);
+static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
+			  unsigned long *length, long flags);
+static long unix_text (MAILSTREAM *stream, unsigned long msgno, STRING *bs,
+		       long flags);
+static void unix_flagmsg (MAILSTREAM *stream, MESSAGECACHE *elt);
+static long unix_ping (MAILSTREAM *stream);
+static void unix_check (MAILSTREAM *stream);
+static long unix_expunge (MAILSTREAM *stream, char *sequence, long options);
+static long unix_copy (MAILSTREAM *stream, char *sequence, char *mailbox,
+		       long options);
+static long unix_append (MAILSTREAM *stream, char *mailbox, append_t af,
+			 void *data);
+
+DRIVER unixdriver = {
+  .name = "unix",
+  .flags = DR_LOCAL | DR_MAIL | DR_LOCKING | DR_NONEWMAILRONLY | DR_XPOINT,
+  .next = NIL,
+  .valid = unix_valid,
+  .parameters = unix_parameters,
+  .create = unix_create,
+  .mbxdel = unix_delete,
+  .mbxren = unix_rename,
+  .status = unix_status,
+  .open = unix_open,
+  .close = unix_close,
+  .header = unix_header,
+  .text = unix_text,
+  .flagmsg = unix_flagmsg,
+  .ping = unix_ping,
+  .check = unix_check,
+  .expunge = unix_expunge,
+  .copy = unix_copy,
+  .append = unix_append,
+};
+
+MAILSTREAM unixproto = { .dtb = &unixdriver };
+
+long unix_timeout (void)
+{
+  long t = (long) (intptr_t) mail_parameters (NIL, GET_LOCKTIMEOUT, NIL);
+  return t > 0 ? t * 60 : 300;	/* minutes in UW's setting */
+}
+
+/* ---------------------------------------------------------------------- */
+/* Names and validity                                                     */
+
+/* The file behind a mailbox name; "" from mailboxfile() is the spool. */
+static int unix_file (char *dst, char *name)
+{
+  if (!name || !mailboxfile (dst, name))
+    return 0;
+  if (!*dst) {
+    const char *s = sysinbox ();
+    if (!s || strlen (s) >= MAILTMPLEN)
+      return 0;
+    strcpy (dst, s);
+  }
+  return 1;
+}
+
+/* 1 if fd's file starts with a From_ line (or is empty, when empty_ok) */
+static int unix_fd_is_mbox (int fd, int empty_ok)
+{
+  char tmp[LIM_MBOX_FROM_LINE + 2];
+  ssize_t n;
+  struct stat sb;
+  struct mbox_from mf;
+  if (fstat (fd, &sb) < 0 || !S_ISREG (sb.st_mode))
+    return 0;
+  if (sb.st_size == 0)
+    return empty_ok;
+  do
+    n = pread (fd, tmp, sizeof tmp, 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return 0;
+  return mbox_from_scan (tmp, (size_t) n, &mf);
+}
+
+static int unix_path_is_mbox (const char *path, int empty_ok)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), r;
+  if (fd < 0)
+    return 0;
+  r = unix_fd_is_mbox (fd, empty_ok);
+  close (fd);
+  return r;
+}
+
+/* ~/mbox, when it exists and is an mbox (or empty): then it is INBOX */
+static int unix_home_mbox (char *dst)
+{
+  const char *home = myhomedir ();
+  if (!home || !*home || strlen (home) + 6 >= MAILTMPLEN)
+    return 0;
+  snprintf (dst, MAILTMPLEN, "%s/mbox", home);
+  return unix_path_is_mbox (dst, 1);
+}
+
+static int is_inbox (const char *name)
+{
+  return name && strcasecmp (name, "INBOX") == 0;
+}
+
+static DRIVER *unix_valid (char *name)
+{
+  char tmp[MAILTMPLEN];
+  if (!unix_file (tmp, name))
+    return NIL;
+  if (is_inbox (name)) {
+    char hm[MAILTMPLEN];
+    struct stat sb;
+    if (unix_home_mbox (hm))
+      return &unixdriver;
+    /* a missing spool file is an empty INBOX */
+    if (stat (tmp, &sb) < 0 && errno == ENOENT)
+      return &unixdriver;
+  }
+  /* An empty file is an empty mbox: SELECT of a file made by touch works
+   * (UW leaves those to its dummy driver, which opens them read-only). */
+  return unix_path_is_mbox (tmp, 1) ? &unixdriver : NIL;
+}
+
+static void *unix_parameters (long function, void *value)
+{
+  return NIL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Parsing                                                                */
+
+struct parse_ctx {
+  MAILSTREAM *stream;
+  struct unix_local *L;
+  const char *map;		/* bytes mapped ... */
+  off_t mapbase;		/* ... starting at this file offset */
+  unsigned long idx;		/* next index into L->msgs (0-based) */
+  unsigned long refresh_until;	/* indexes below this: existing elts */
+  unsigned long prevuid;
+  unsigned long nnew, nrecent;
+  int open;			/* first parse: take the uid data */
+  int have_data;		/* X-IMAP/X-IMAPbase seen */
+  int reassigned;
+  mailcache_t cache;
+  struct buf blk;
+};
+
+static void take_keywords (MAILSTREAM *stream, const char *v, size_t len)
+{
+  const char *s = v, *e = v + len;
+  int n = 0;
+  /* skip the two numbers */
+  while (s < e && n < 2) {
+    while (s < e && (*s == ' ' || *s == '\t'))
+      s++;
+    while (s < e && *s != ' ' && *s != '\t')
+      s++;
+    n++;
+  }
+  while (s < e) {
+    const char *w;
+    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+      s++;
+    w = s;
+    while (s < e && *s != ' ' && *s != '\t' && *s != '\r')
+      s++;
+    if (s > w && (size_t) (s - w) <= MAXUSERFLAG) {
+      char kw[MAXUSERFLAG + 1];
+      int i, dup = 0;
+      memcpy (kw, w, (size_t) (s - w));
+      kw[s - w] = '\0';
+      for (i = 0; i < NUSERFLAGS && stream->user_flags[i]; i++)
+	if (strcmp (stream->user_flags[i], kw) == 0)
+	  dup = 1;
+      if (!dup && i < NUSERFLAGS)
+	stream->user_flags[i] = cpystr (kw);
+    }
+  }
+}
+
+static void set_disk_keywords (MAILSTREAM *stream, struct unix_local *L)
+{
+  struct buf kb = BUF_INIT;
+  int f;
+  for (f = 0; f < NUSERFLAGS; f++)
+    if (stream->user_flags[f]) {
+      buf_putc (&kb, ' ');
+      buf_puts (&kb, stream->user_flags[f]);
+    }
+  if (L->disk_keywords)
+    fs_give ((void **) &L->disk_keywords);
+  L->disk_keywords = buf_detach (&kb);
+}
+
+static unsigned long kw_bits (MAILSTREAM *stream, const char *v, size_t len)
+{
+  const char *s = v, *e = v + len;
+  unsigned long bits = 0;
+  while (s < e) {
+    const char *w;
+    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+      s++;
+    w = s;
+    while (s < e && *s != ' ' && *s != '\t' && *s != '\r')
+      s++;
+    if (s > w && (size_t) (s - w) <= MAXUSERFLAG) {
+      char kw[MAXUSERFLAG + 1];
+      int i;
+      memcpy (kw, w, (size_t) (s - w));
+      kw[s - w] = '\0';
+      i = mail_keyword_index (stream, kw, 1);
+      if (i >= 0)
+	bits |= 1UL << i;
+    }
+  }
+  return bits;
+}
+
+static int parse_cb (void *vctx, struct unix_scan_msg *sm)
+{
+  struct parse_ctx *c = vctx;
+  MAILSTREAM *stream = c->stream;
+  struct unix_local *L = c->L;
+  struct unix_msg *m;
+  MESSAGECACHE *elt;
+  unsigned long idx, uid = 0;
+  int base = 0;
+
+  /* the pseudo-message: first in the file, with valid X-IMAP data */
+  if (sm->m.from == 0 && sm->imap_kind == 1) {
+    unsigned long v, l;
+    if (unix_scan_imap_value (sm->imap, sm->imap_len, &v, &l)) {
+      L->pseudo = 1;
+      L->first = sm->m.next;
+      if (c->open) {
+	stream->uid_validity = v;
+	stream->uid_last = l;
+	take_keywords (stream, sm->imap, sm->imap_len);
+	L->disk_validity = v;
+	L->disk_last = l;
+	set_disk_keywords (stream, L);
+      }
+      c->have_data = 1;
+      return 1;
+    }
+  }
+  idx = c->idx++;
+  if (idx == 0 && !L->pseudo && sm->imap_kind == 2) {
+    unsigned long v, l;
+    if (unix_scan_imap_value (sm->imap, sm->imap_len, &v, &l)) {
+      base = 1;
+      if (c->open) {
+	stream->uid_validity = v;
+	stream->uid_last = l;
+	take_keywords (stream, sm->imap, sm->imap_len);
+	L->disk_validity = v;
+	L->disk_last = l;
+	set_disk_keywords (stream, L);
+      }
+      c->have_data = 1;
+    }
+  }
+  if (idx == 0 && sm->m.from == 0 && !L->pseudo)
+    L->first = 0;
+  if (c->open && idx == 0 && !c->have_data) {
+    /* no uid data anywhere: a new UID validity, all UIDs new */
+    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_last = 0;
+    c->have_data = 1;
+  }
+  if (idx >= L->nalloc) {
+    L->nalloc = L->nalloc ? L->nalloc * 2 : 1024;
+    fs_resize ((void **) &L->msgs, L->nalloc * sizeof (struct unix_msg));
+  }
+  m = &L->msgs[idx];
+  *m = sm->m;
+  m->base = (unsigned) base;
+  m->fl = (unsigned char) sm->flags;
+  m->kw = sm->kw ? kw_bits (stream, sm->kw, sm->kw_len) : 0;
+  /* UW's rule: an X-UID counts only if it is above the previous message's
+   * and not above the mailbox's last assigned UID */
+  if (sm->uid && sm->uid > c->prevuid && sm->uid <= stream->uid_last)
+    uid = sm->uid;
+  m->uid = uid;
+  if (!uid) {
+    uid = ++stream->uid_last;
+    c->reassigned = 1;
+  }
+  c->prevuid = uid;
+  /* is the block on disk exactly what we would write for this state? */
+  m->blockok = 0;
+  if (m->canonical && m->st_off >= 0 && m->uid && (m->fl & fOLD)) {
+    buf_reset (&c->blk);
+    unix_status_block (&c->blk, stream, m->fl & ~fOLD, m->kw, m->uid, base,
+		       1);
+    m->blockok = (c->blk.len == m->st_len
+		  && memcmp (c->blk.data, c->map + (m->st_off - c->mapbase),
+			     c->blk.len) == 0);
+  }
+  if (idx < c->refresh_until) {	/* layout refresh of a known message */
+    elt = mail_elt (stream, idx + 1);
+    elt->rfc822_size = m->hdr_crlf + m->body_crlf;
+    return 1;
+  }
+  elt = (MESSAGECACHE *) (*c->cache) (stream, idx + 1, CH_MAKEELT);
+  elt->private.uid = uid;
+  elt->seen = (sm->flags & fSEEN) != 0;
+  elt->deleted = (sm->flags & fDELETED) != 0;
+  elt->flagged = (sm->flags & fFLAGGED) != 0;
+  elt->answered = (sm->flags & fANSWERED) != 0;
+  elt->draft = (sm->flags & fDRAFT) != 0;
+  elt->user_flags = m->kw;
+  elt->valid = T;
+  elt->rfc822_size = m->hdr_crlf + m->body_crlf;
+  mbox_from_set_elt (&sm->mf, elt);
+  if (!(sm->flags & fOLD)) {
+    elt->recent = T;
+    c->nrecent++;
+  }
+  if (sm->dup_status)
+    mail_log (stream, WARN, "Discarding bogus status header in message %lu",
+	      idx + 1);
+  if (sm->dup_uid)
+    mail_log (stream, WARN, "Discarding bogus X-UID header in message %lu",
+	      idx + 1);
+  c->nnew++;
+  return 1;
+}
+
+/* Scan what we have not scanned yet.  mode 1: first open (takes the uid
+ * data); 0: new mail at the end; -k: after a rewrite, the file from
+ * L->parsed on holds messages k, k+1, ... whose elts exist.  Caller holds a
+ * lock.  Returns the number of new messages, or -1 if the file is not what
+ * we thought (not an mbox, or shrank). */
+long unix_parse (MAILSTREAM *stream, int mode)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct parse_ctx c;
+  struct stat sb;
+  off_t start, aligned;
+  size_t maplen;
+  char *map;
+  long pg = sysconf (_SC_PAGESIZE);
+  unsigned long oldn = stream->nmsgs;
+
+  if (L->fd < 0)
+    return 0;
+  if (fstat (L->fd, &sb) < 0)
+    return -1;
+  L->mtime = sb.st_mtim;
+  if (sb.st_size < L->parsed)
+    return -1;
+  memset (&c, 0, sizeof c);
+  c.stream = stream;
+  c.L = L;
+  c.open = (mode == 1);
+  c.cache = (mailcache_t) mail_parameters (NIL, GET_CACHE, NIL);
+  if (mode < 0) {
+    c.idx = (unsigned long) (-mode) - 1;
+    c.refresh_until = stream->nmsgs;
+  }
+  else
+    c.idx = stream->nmsgs;
+  if (c.idx > 0 && c.idx <= stream->nmsgs)
+    c.prevuid = mail_elt (stream, c.idx)->private.uid;
+  if (sb.st_size == L->parsed)
+    return 0;
+  start = L->parsed;
+  aligned = start - (start % pg);
+  maplen = (size_t) (sb.st_size - aligned);
+  map = mmap (NULL, maplen, PROT_READ, MAP_SHARED | MAP_POPULATE, L->fd,
+	      aligned);
+  if (map == MAP_FAILED) {
+    mail_log (stream, ERROR, "Can't read %s: %s", L->path, strerror (errno));
+    return -1;
+  }
+  madvise (map, maplen, MADV_SEQUENTIAL);
+  c.map = map + (start - aligned);
+  c.mapbase = start;
+  {
+    struct mbox_from mf;
+    size_t avail = (size_t) (sb.st_size - start);
+    const char *nl = memchr (c.map, '\n', avail);
+    if (!mbox_from_scan (c.map, nl ? (size_t) (nl - c.map) + 1 : avail,
+			 &mf)) {
+      munmap (map, maplen);
+      if (nl == NULL && start > 0)
+	return 0;		/* a From_ line still being written */
+      return -1;
+    }
+  }
+  if (c.cache && c.idx + 1 > stream->nmsgs)
+    (*c.cache) (stream, stream->nmsgs + 1, CH_SIZE);
+  buf_init (&c.blk);
+  {
+    /* grow the cache as we go: CH_SIZE before each batch of elts */
+    unsigned long n;
+    struct unix_scan_msg dummy;
+    (void) dummy;
+    n = unix_scan_buffer (c.map, (size_t) (sb.st_size - start), start,
+			  parse_cb, &c);
+    (void) n;
+  }
+  buf_free (&c.blk);
+  if (c.idx > 0)
+    L->parsed = L->msgs[c.idx - 1].next;
+  else if (L->pseudo)
+    L->parsed = L->first;
+  munmap (map, maplen);
+  if (mode == 1 && c.reassigned && c.nnew && !L->disk_validity)
+    mail_log (stream, NIL, "Assigning new unique identifiers to all messages");
+  if (c.nnew) {
+    mail_exists (stream, oldn + c.nnew);
+    mail_recent (stream, stream->recent + c.nrecent);
+  }
+  return (long) c.nnew;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Open and close                                                         */
+
+static int lock_sh (MAILSTREAM *stream, DOTLOCK *dl)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  const char *err = NIL;
+  if (lock_dot (stream, L->path, L->fd, dl, &err) < 0) {
+    mail_log (stream, ERROR, "%s", err ? err : "Can't lock mailbox");
+    return -1;
+  }
+  if (lock_flock (L->fd, LOCK_SH, unix_timeout ()) < 0) {
+    mail_log (stream, ERROR, "Can't lock mailbox %s: %s", L->path,
+	      strerror (errno));
+    lock_undot (dl);
+    return -1;
+  }
+  return 0;
+}
+
+static void unix_free_local (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  if (!L)
+    return;
+  if (L->fd >= 0)
+    close (L->fd);
+  if (L->ls)
+    lock_session_release (&L->ls);
+  if (L->path)
+    fs_give ((void **) &L->path);
+  if (L->msgs)
+    fs_give ((void **) &L->msgs);
+  if (L->disk_keywords)
+    fs_give ((void **) &L->disk_keywords);
+  buf_free (&L->hbuf);
+  buf_free (&L->tbuf);
+  buf_free (&L->scratch);
+  fs_give ((void **) &stream->local);
+}
+
+/* Open the mailbox file; journal recovery first, under the locks */
+static int unix_open_file (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct stat sb;
+  int fd = -1;
+
+  if (!stream->rdonly) {
+    fd = open (L->path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+      stream->rdonly = T;
+      fd = -1;
+    }
+  }
+  if (fd < 0)
+    fd = open (L->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return -1;
+  fcntl (fd, F_SETFL, 0);	/* O_NONBLOCK only guarded against FIFOs */
+  if (fstat (fd, &sb) < 0 || !S_ISREG (sb.st_mode)) {
+    close (fd);
+    errno = EINVAL;
+    return -1;
+  }
+  L->fd = fd;
+  L->dev = sb.st_dev;
+  L->ino = sb.st_ino;
+  if (!stream->rdonly) {
+    DOTLOCK dl;
+    /* a rewrite that a crash interrupted is finished before anything */
+    if (unix_lock_ex (stream, &dl) < 0)
+      return -2;
+    unix_unlock (stream, &dl);
+  }
+  return 0;
+}
+
+static MAILSTREAM *unix_open (MAILSTREAM *stream)
+{
+  struct unix_local *L;
+  char tmp[MAILTMPLEN], hm[MAILTMPLEN];
+  DOTLOCK dl;
+  int r;
+  long n;
+
+  if (!stream)
+    return user_flags (&unixproto);
+  if (stream->local)
+    unix_free_local (stream);
+  if (!unix_file (tmp, stream->mailbox)) {
+    mail_log (stream, ERROR, "Can't open mailbox %s: invalid name",
+	      stream->mailbox);
+    return NIL;
+  }
+  stream->local = L = fs_get (sizeof *L);
+  memset (L, 0, sizeof *L);
+  L->fd = -1;
+  buf_init (&L->hbuf);
+  buf_init (&L->tbuf);
+  buf_init (&L->scratch);
+  stream->inbox = is_inbox (stream->mailbox) ? T : NIL;
+  if (stream->inbox && unix_home_mbox (hm)) {
+    L->path = cpystr (hm);
+    L->inbox_snarf = 1;
+  }
+  else
+    L->path = cpystr (tmp);
+
+  r = unix_open_file (stream);
+  if (r == -2) {
+    unix_free_local (stream);
+    return NIL;
+  }
+  if (r < 0) {
+    if (!(stream->inbox && errno == ENOENT)) {
+      mail_log (stream, ERROR, "Can't open mailbox %s: %s", stream->mailbox,
+		errno == EINVAL ? "not a selectable mailbox"
+		: strerror (errno));
+      unix_free_local (stream);
+      return NIL;
+    }
+    /* no spool file yet: an empty INBOX until mail arrives */
+    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_last = 0;
+    mail_exists (stream, 0);
+    mail_recent (stream, 0);
+    return stream;
+  }
+  if (!unix_fd_is_mbox (L->fd, 1)) {
+    mail_log (stream, ERROR, "Can't open mailbox %s: %s is not in UNIX "
+	      "mailbox format", stream->mailbox, L->path);
+    unix_free_local (stream);
+    return NIL;
+  }
+  if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls) < 0) {
+    /* someone else has it read/write: we may still read it */
+    mail_log (stream, WARN, "Mailbox %s is open read/write elsewhere; "
+	      "opened read-only", stream->mailbox);
+    stream->rdonly = T;
+  }
+  stream->perm_seen = stream->perm_deleted = stream->perm_flagged =
+    stream->perm_answered = stream->perm_draft = stream->rdonly ? NIL : T;
+  stream->perm_user_flags = stream->rdonly ? 0 : 0xffffffffUL;
+  stream->kwd_create = stream->rdonly ? NIL : T;
+  if (lock_sh (stream, &dl) < 0) {
+    unix_free_local (stream);
+    return NIL;
+  }
+  n = unix_parse (stream, 1);
+  lock_funlock (L->fd);
+  lock_undot (&dl);
+  if (n < 0) {
+    mail_log (stream, ERROR, "Can't open mailbox %s: %s is not in UNIX "
+	      "mailbox format", stream->mailbox, L->path);
+    unix_free_local (stream);
+    return NIL;
+  }
+  if (!L->parsed && !L->pseudo && stream->nmsgs == 0) {
+    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_last = 0;
+  }
+  {
+    int i;
+    for (i = 0; i < NUSERFLAGS && stream->user_flags[i]; i++);
+    if (i >= NUSERFLAGS)
+      stream->kwd_create = NIL;
+  }
+  if (n == 0) {
+    mail_exists (stream, stream->nmsgs);
+    mail_recent (stream, stream->recent);
+  }
+  if (L->inbox_snarf)
+    unix_snarf (stream);
+  if (!stream->nmsgs && !stream->silent)
+    mail_log (stream, NIL, "Mailbox is empty");
+  return stream;
+}
+
+static void unix_close (MAILSTREAM *stream, long options)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  if (!L)
+    return;
+  if (!stream->rdonly && L->fd >= 0) {
+    unsigned long nx;
+    int silent = stream->silent;
+    stream->silent = T;		/* no events while closing */
+    unix_rewrite (stream, (options & CL_EXPUNGE) ? 1 : 0, 0, &nx);
+    stream->silent = silent;
+  }
+  unix_free_local (stream);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Texts                                                                  */
+
+static int read_range (struct unix_local *L, struct buf *b, off_t from,
+		       off_t to)
+{
+  size_t n = (size_t) (to - from), got = 0;
+  buf_reset (b);
+  buf_reserve (b, n + 1);
+  while (got < n) {
+    ssize_t r = pread (L->fd, b->data + got, n - got, from + (off_t) got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return -1;
+    got += (size_t) r;
+  }
+  b->len = n;
+  b->data[n] = '\0';
+  return 0;
+}
+
+/* LF -> CRLF (existing CRLF kept), into out */
+static void to_crlf (struct buf *out, const char *s, size_t n)
+{
+  const char *e = s + n, *q;
+  buf_reserve (out, n + n / 16 + 2);
+  while (s < e && (q = memchr (s, '\n', (size_t) (e - s)))) {
+    if (q > s && q[-1] == '\r')
+      buf_append (out, s, (size_t) (q - s) + 1);
+    else {
+      buf_append (out, s, (size_t) (q - s));
+      buf_append (out, "\r\n", 2);
+    }
+    s = q + 1;
+  }
+  if (s < e)
+    buf_append (out, s, (size_t) (e - s));
+}
+
+static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
+			  unsigned long *length, long flags)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct unix_msg *m;
+  const char *h, *he;
+  int drop = 0;
+
+  *length = 0;
+  if (flags & FT_UID)
+    return "";			/* UW: UID form is not supported here */
+  if (!L || msgno < 1 || msgno > stream->nmsgs || L->fd < 0)
+    return "";
+  if (L->hmsg == msgno && L->hbuf.data) {
+    *length = L->hbuf.len;
+    return L->hbuf.data;
+  }
+  m = &L->msgs[msgno - 1];
+  if (read_range (L, &L->scratch, m->hdr, m->body) < 0) {
+    mail_log (stream, ERROR, "Can't read message %lu of %s: %s", msgno,
+	      L->path, strerror (errno));
+    return "";
+  }
+  buf_reset (&L->hbuf);
+  h = L->scratch.data;
+  he = h + L->scratch.len;
+  while (h < he) {
+    const char *lq = memchr (h, '\n', (size_t) (he - h));
+    const char *le = lq ? lq + 1 : he;
+    size_t ll = (size_t) ((lq ? lq : he) - h), vo;
+    if (ll && h[ll - 1] == '\r')
+      ll--;
+    if (ll && (*h == ' ' || *h == '\t')) {
+      if (!drop)
+	to_crlf (&L->hbuf, h, (size_t) (le - h));
+    }
+    else if (ll) {
+      drop = unix_scan_hidden (unix_scan_hdr_kind (h, ll, &vo));
+      if (!drop)
+	to_crlf (&L->hbuf, h, (size_t) (le - h));
+    }
+    else
+      to_crlf (&L->hbuf, h, (size_t) (le - h));	/* the empty line */
+    h = le;
+  }
+  L->hmsg = msgno;
+  *length = L->hbuf.len;
+  return L->hbuf.data ? L->hbuf.data : "";
+}
+
+static long unix_text (MAILSTREAM *stream, unsigned long msgno, STRING *bs,
+		       long flags)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct unix_msg *m;
+
+  if (flags & FT_UID)
+    return NIL;
+  if (!L || msgno < 1 || msgno > stream->nmsgs || L->fd < 0)
+    return NIL;
+  if (L->tmsg != msgno || !L->tbuf.data) {
+    m = &L->msgs[msgno - 1];
+    if (read_range (L, &L->scratch, m->body, m->end) < 0) {
+      mail_log (stream, ERROR, "Can't read message %lu of %s: %s", msgno,
+		L->path, strerror (errno));
+      return NIL;
+    }
+    buf_reset (&L->tbuf);
+    to_crlf (&L->tbuf, L->scratch.data, L->scratch.len);
+    buf_reserve (&L->tbuf, 1);
+    L->tmsg = msgno;
+  }
+  INIT (bs, mail_string, (void *) (L->tbuf.data ? L->tbuf.data : ""),
+	L->tbuf.len);
+  return T;
+}
+
+static void unix_flagmsg (MAILSTREAM *stream, MESSAGECACHE *elt)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  if (L && elt->valid) {
+    L->dirty = 1;		/* written at the next checkpoint */
+    elt->private.dirty = T;	/* kept across a re-read (unix_reread) */
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ping, check, expunge                                                   */
+
+/* The file was rewritten behind our back: read it again, match messages by
+ * UID, report what went away, keep flags we changed and did not write. */
+static long unix_reread (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  unsigned long n = stream->nmsgs, i, k;
+  unsigned long *uids = fs_get ((n + 1) * sizeof *uids);
+  MESSAGECACHE *saved = fs_get ((n + 1) * sizeof *saved);
+  unsigned long validity = stream->uid_validity;
+  DOTLOCK dl;
+  long r;
+
+  for (i = 1; i <= n; i++) {
+    MESSAGECACHE *elt = mail_elt (stream, i);
+    uids[i] = elt->private.uid;
+    saved[i] = *elt;
+  }
+  /* drop everything, then parse from scratch */
+  for (i = n; i >= 1; i--)
+    mail_expunged (stream, i);
+  L->parsed = 0;
+  L->pseudo = 0;
+  L->first = 0;
+  for (i = 0; i < NUSERFLAGS; i++)
+    if (stream->user_flags[i])
+      fs_give ((void **) &stream->user_flags[i]);
+  stream->recent = 0;
+  if (lock_sh (stream, &dl) < 0) {
+    fs_give ((void **) &uids);
+    fs_give ((void **) &saved);
+    return NIL;
+  }
+  r = unix_parse (stream, 1);
+  lock_funlock (L->fd);
+  lock_undot (&dl);
+  if (r >= 0 && stream->uid_validity == validity)
+    for (i = 1, k = 1; i <= stream->nmsgs; i++) {
+      MESSAGECACHE *elt = mail_elt (stream, i);
+      while (k <= n && uids[k] < elt->private.uid)
+	k++;
+      if (k <= n && uids[k] == elt->private.uid && saved[k].private.dirty) {
+	elt->seen = saved[k].seen;
+	elt->deleted = saved[k].deleted;
+	elt->flagged = saved[k].flagged;
+	elt->answered = saved[k].answered;
+	elt->draft = saved[k].draft;
+      }
+    }
+  fs_give ((void **) &uids);
+  fs_give ((void **) &saved);
+  if (r < 0) {
+    mail_log (stream, ERROR, "Mailbox %s is no longer in UNIX mailbox format",
+	      L->path);
+    return NIL;
+  }
+  return T;
+}
+
+static long unix_ping (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct stat sb;
+  DOTLOCK dl;
+  long r;
+
+  if (!L)
+    return NIL;
+  if (L->inbox_snarf)
+    unix_snarf (stream);
+  if (L->fd < 0) {		/* INBOX spool that did not exist */
+    if (unix_open_file (stream) < 0)
+      return T;
+    stream->perm_seen = stream->perm_deleted = stream->perm_flagged =
+      stream->perm_answered = stream->perm_draft = stream->rdonly ? NIL : T;
+    stream->kwd_create = stream->rdonly ? NIL : T;
+    if (!stream->rdonly)
+      lock_session_acquire (stream, L->fd, 1, &L->ls);
+    if (lock_sh (stream, &dl) < 0)
+      return T;
+    unix_parse (stream, 1);
+    lock_funlock (L->fd);
+    lock_undot (&dl);
+    return T;
+  }
+  if (stat (L->path, &sb) < 0) {
+    mail_log (stream, ERROR, "Mailbox %s vanished: %s", L->path,
+	      strerror (errno));
+    return NIL;
+  }
+  if (sb.st_ino != L->ino || sb.st_dev != L->dev)
+    return unix_reread (stream);	/* replaced by rename */
+  if (sb.st_size == L->parsed
+      && sb.st_mtim.tv_sec == L->mtime.tv_sec
+      && sb.st_mtim.tv_nsec == L->mtime.tv_nsec)
+    return T;			/* nothing new */
+  if (sb.st_size < L->parsed)
+    return unix_reread (stream);
+  if (lock_sh (stream, &dl) < 0)
+    return T;
+  if (!stream->rdonly)
+    unix_journal_recover (stream, L->fd, L->path);
+  /* did someone rewrite what we already know?  Check the last From_ line */
+  if (stream->nmsgs) {
+    struct unix_msg *m = &L->msgs[stream->nmsgs - 1];
+    char tmp[8];
+    if (pread (L->fd, tmp, 5, m->from) != 5 || memcmp (tmp, "From ", 5)) {
+      lock_funlock (L->fd);
+      lock_undot (&dl);
+      return unix_reread (stream);
+    }
+  }
+  r = unix_parse (stream, 0);
+  lock_funlock (L->fd);
+  lock_undot (&dl);
+  if (r < 0)
+    return unix_reread (stream);
+  return T;
+}
+
+static void unix_check (MAILSTREAM *stream)
+{
+  if (unix_ping (stream) && !stream->rdonly) {
+    if (unix_rewrite (stream, 0, 0, NIL))
+      mail_log (stream, NIL, "Checkpoint completed");
+  }
+}
+
+static long unix_expunge (MAILSTREAM *stream, char *sequence, long options)
+{
+  unsigned long n = 0, i, del = 0;
+  if (!unix_ping (stream) || stream->rdonly) {
+    if (stream->rdonly)
+      mail_log (stream, WARN, "Expunge ignored on readonly mailbox");
+    return NIL;
+  }
+  if (sequence) {
+    if (!((options & EX_UID) ? mail_uid_sequence (stream,
+						  (unsigned char *) sequence)
+	  : mail_sequence (stream, (unsigned char *) sequence)))
+      return NIL;
+  }
+  for (i = 1; i <= stream->nmsgs; i++) {
+    MESSAGECACHE *elt = mail_elt (stream, i);
+    if (elt->deleted && (!sequence || elt->sequence))
+      del++;
+  }
+  if (!unix_rewrite (stream, 1, sequence ? 1 : 0, &n))
+    return NIL;
+  if (del)
+    mail_log (stream, NIL, "Expunged %lu messages", n);
+  else
+    mail_log (stream, NIL, "No messages deleted, so no update needed");
+  return LONGT;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Copy: through the destination's append, so any format works           */
+
+struct copy_ctx {
+  MAILSTREAM *stream;
+  unsigned long i;		/* last message handed out */
+  struct buf msg;
+  STRING s;
+  char flags[MAILTMPLEN];
+  char date[64];
+};
+
+static long copy_next (MAILSTREAM *dst, void *data, char **flags,
+		       char **date, STRING **message)
+{
+  struct copy_ctx *c = data;
+  MAILSTREAM *stream = c->stream;
+  unsigned long len;
+  char *h;
+  STRING bs;
+  struct buf *fb;
+  int f;
+
+  *message = NIL;
+  while (++c->i <= stream->nmsgs && !mail_elt (stream, c->i)->sequence);
+  if (c->i > stream->nmsgs)
+    return LONGT;		/* no more */
+  {
+    MESSAGECACHE *elt = mail_elt (stream, c->i);
+    struct buf b = BUF_INIT;
+    fb = &b;
+    if (elt->seen) buf_puts (fb, " \\Seen");
+    if (elt->deleted) buf_puts (fb, " \\Deleted");
+    if (elt->flagged) buf_puts (fb, " \\Flagged");
+    if (elt->answered) buf_puts (fb, " \\Answered");
+    if (elt->draft) buf_puts (fb, " \\Draft");
+    for (f = 0; f < NUSERFLAGS; f++)
+      if ((elt->user_flags & (1UL << f)) && stream->user_flags[f]) {
+	buf_putc (fb, ' ');
+	buf_puts (fb, stream->user_flags[f]);
+      }
+    snprintf (c->flags, sizeof c->flags, "%s",
+	      fb->len ? fb->data + 1 : "");
+    buf_free (&b);
+    mail_date (c->date, elt);
+  }
+  h = unix_header (stream, c->i, &len, NIL);
+  buf_reset (&c->msg);
+  buf_append (&c->msg, h, len);
+  if (!unix_text (stream, c->i, &bs, FT_PEEK))
+    return NIL;
+  buf_append (&c->msg, bs.chunk, bs.size);
+  INIT (&c->s, mail_string, c->msg.data, c->msg.len);
+  *flags = c->flags;
+  *date = c->date;
+  *message = &c->s;
+  return LONGT;
+}
+
+static long unix_copy (MAILSTREAM *stream, char *sequence, char *mailbox,
+		       long options)
+{
+  struct copy_ctx c;
+  long r;
+  unsigned long i;
+
+  if (!((options & CP_UID) ? mail_uid_sequence (stream,
+						(unsigned char *) sequence)
+	: mail_sequence (stream, (unsigned char *) sequence)))
+    return NIL;
+  memset (&c, 0, sizeof c);
+  c.stream = stream;
+  buf_init (&c.msg);
+  r = mail_append_multiple (NIL, mailbox, copy_next, &c);
+  buf_free (&c.msg);
+  if (r && (options & CP_MOVE) && !stream->rdonly)
+    for (i = 1; i <= stream->nmsgs; i++) {
+      MESSAGECACHE *elt = mail_elt (stream, i);
+      if (elt->sequence && !elt->deleted) {
+	elt->deleted = T;
+	mail_flags_changed (stream, i);
+      }
+    }
+  return r;
+}
+
+static long unix_append (MAILSTREAM *stream, char *mailbox, append_t af,
+			 void *data)
+{
+  return unix_append_work (stream, mailbox, af, data);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Create, delete, rename, status                                         */
+
+static long unix_create (MAILSTREAM *stream, char *mailbox)
+{
+  char tmp[MAILTMPLEN];
+  size_t n;
+  if (!unix_file (tmp, mailbox)) {
+    mail_log (stream, ERROR, "Can't create mailbox %s: invalid name",
+	      mailbox ? mailbox : "");
+    return NIL;
+  }
+  n = strlen (tmp);
+  if (!path_create (stream, tmp))
+    return NIL;			/* path_create said why */
+  if (n && tmp[n - 1] == '/')
+    return LONGT;		/* a directory: that was all */
+  return unix_create_file (stream, tmp);
+}
+
+static long unix_delete (MAILSTREAM *stream, char *mailbox)
+{
+  char tmp[MAILTMPLEN];
+  if (!unix_file (tmp, mailbox)) {
+    mail_log (stream, ERROR, "Can't delete mailbox %s: invalid name",
+	      mailbox ? mailbox : "");
+    return NIL;
+  }
+  if (!unix_path_is_mbox (tmp, 1)) {
+    mail_log (stream, ERROR, "Can't delete mailbox %s: not a UNIX mailbox",
+	      mailbox);
+    return NIL;
+  }
+  if (unlink (tmp) < 0) {
+    mail_log (stream, ERROR, "Can't delete mailbox %s: %s", mailbox,
+	      strerror (errno));
+    return NIL;
+  }
+  return LONGT;
+}
+
+static long unix_rename (MAILSTREAM *stream, char *old, char *newname)
+{
+  char from[MAILTMPLEN], to[MAILTMPLEN];
+  struct stat sb;
+  if (!unix_file (from, old) || !unix_file (to, newname)) {
+    mail_log (stream, ERROR, "Can't rename mailbox %s to %s: invalid name",
+	      old ? old : "", newname ? newname : "");
+    return NIL;
+  }
+  if (stat (to, &sb) == 0) {
+    mail_log (stream, ERROR, "Can't rename mailbox %s to %s: destination "
+	      "already exists", old, newname);
+    return NIL;
+  }
+  if (is_inbox (old)) {
+    /* RFC 3501: renaming INBOX moves its messages and leaves it empty */
+    MAILSTREAM *s = mail_open (NIL, old, OP_SILENT);
+    long r;
+    if (!s)
+      return NIL;
+    if (!unix_create (s, newname)) {
+      mail_close (s);
+      return NIL;
+    }
+    r = s->nmsgs ? mail_copy_full (s, "1:*", newname, 0) : LONGT;
+    if (r && s->nmsgs) {
+      mail_flag (s, "1:*", "\\Deleted", ST_SET);
+      r = mail_expunge (s);
+    }
+    mail_close (s);
+    return r;
+  }
+  if (!path_create (stream, to))
+    return NIL;
+  if (rename (from, to) < 0) {
+    mail_log (stream, ERROR, "Can't rename mailbox %s to %s: %s", old,
+	      newname, strerror (errno));
+    return NIL;
+  }
+  return LONGT;
+}
+
+static long unix_status (MAILSTREAM *stream, char *mbx, long flags)
+{
+  MAILSTATUS st;
+  MAILSTREAM *s = NIL;
+  unsigned long i;
+  int mine = 0;
+
+  if (stream && stream->dtb == &unixdriver && stream->mailbox
+      && !strcmp (stream->mailbox, mbx))
+    s = stream;
+  else {
+    s = mail_open (NIL, mbx, OP_READONLY | OP_SILENT);
+    mine = 1;
+  }
+  if (!s)
+    return NIL;
+  memset (&st, 0, sizeof st);
+  st.flags = flags;
+  st.messages = s->nmsgs;
+  st.recent = s->recent;
+  for (i = 1; i <= s->nmsgs; i++)
+    if (!mail_elt (s, i)->seen)
+      st.unseen++;
+  st.uidnext = s->uid_last + 1;
+  st.uidvalidity = s->uid_validity;
+  mail_status_cb (stream ? stream : s, mbx, &st);
+  if (mine)
+    mail_close (s);
+  return LONGT;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Moving new mail from the spool into ~/mbox (INBOX)                     */
+
+/*
+ * Crash safety (docs/formats.md, "Moving spool mail"): before appending we
+ * write and fsync a marker file naming the spool (dev, ino), the number of
+ * spool bytes being moved, a checksum of them, and the ~/mbox size before
+ * and after.  Only after ~/mbox is fsynced is the spool truncated, and only
+ * after that is the marker removed.  On the next attempt a marker left by a
+ * crash tells us which step was reached: if ~/mbox holds the moved bytes
+ * (size and checksum match) the spool still needs truncating (its first N
+ * bytes are removed, keeping anything delivered since); otherwise ~/mbox is
+ * cut back to its old size and the move starts over.  Mail is never lost
+ * and never duplicated.
+ */
+#define SNARF_MAGIC "BMBXSNF1"
+
+static uint64_t snarf_sum (const char *p, size_t n)
+{
+  uint64_t h = 14695981039346656037ULL;
+  while (n--) {
+    h ^= (unsigned char) *p++;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static void snarf_marker_name (struct buf *b, struct unix_local *L)
+{
+  const char *home = myhomedir ();
+  buf_reset (b);
+  buf_printf (b, "%s/.bamboo-mbox-snarf.%llx.%llx",
+	      home && *home ? home : "/tmp", (unsigned long long) L->dev,
+	      (unsigned long long) L->ino);
+}
+
+static int read_all_at (int fd, char *buf, size_t n, off_t off)
+{
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = pread (fd, buf + got, n - got, off + (off_t) got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return -1;
+    got += (size_t) r;
+  }
+  return 0;
+}
+
+static int write_all_at (int fd, const char *buf, size_t n, off_t off)
+{
+  size_t put = 0;
+  while (put < n) {
+    ssize_t r = pwrite (fd, buf + put, n - put, off + (off_t) put);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      if (r == 0)
+	errno = ENOSPC;
+      return -1;
+    }
+    put += (size_t) r;
+  }
+  return 0;
+}
+
+/* Remove the first n bytes of the spool (n == size: just truncate) */
+static int snarf_cut_spool (int sfd, off_t n)
+{
+  struct stat sb;
+  if (fstat (sfd, &sb) < 0)
+    return -1;
+  if (sb.st_size > n) {		/* mail delivered after a crash: keep it */
+    size_t rest = (size_t) (sb.st_size - n);
+    char *tmp = fs_get (rest + 1);
+    int r = read_all_at (sfd, tmp, rest, n) < 0
+      || write_all_at (sfd, tmp, rest, 0) < 0
+      || ftruncate (sfd, (off_t) rest) < 0;
+    fs_give ((void **) &tmp);
+    if (r)
+      return -1;
+  }
+  else if (ftruncate (sfd, 0) < 0)
+    return -1;
+  return fsync (sfd);
+}
+
+/* Finish or undo a move a crash interrupted; 0 ok, -1 leave things be */
+static int snarf_recover (MAILSTREAM *stream, const char *marker, int sfd,
+			  struct stat *ssb)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  char m[8 + 7 * 8];
+  uint64_t v[7];
+  struct stat sb;
+  int mfd = open (marker, O_RDONLY | O_CLOEXEC), i, done = 0;
+  if (mfd < 0)
+    return 0;			/* no marker: nothing to recover */
+  if (read_all_at (mfd, m, sizeof m, 0) < 0 || memcmp (m, SNARF_MAGIC, 8)) {
+    close (mfd);
+    unlink (marker);		/* torn marker: written before any move */
+    return 0;
+  }
+  close (mfd);
+  for (i = 0; i < 7; i++) {
+    v[i] = 0;
+    for (int j = 7; j >= 0; j--)
+      v[i] = (v[i] << 8) | (unsigned char) m[8 + 8 * i + j];
+  }
+  /* v: spool dev, spool ino, bytes, checksum, mbox before, mbox after, 0 */
+  if (fstat (L->fd, &sb) < 0)
+    return -1;
+  if ((uint64_t) sb.st_size >= v[5] && v[5] - v[4] >= v[2]) {
+    size_t n = (size_t) (v[5] - v[4]);
+    char *tmp = fs_get (n + 1);
+    if (read_all_at (L->fd, tmp, n, (off_t) v[4]) == 0
+	&& snarf_sum (tmp + (n - v[2]), (size_t) v[2]) == v[3])
+      done = 1;
+    fs_give ((void **) &tmp);
+  }
+  if (done) {
+    /* ~/mbox has the mail: the spool may still have it too */
+    if ((uint64_t) ssb->st_dev == v[0] && (uint64_t) ssb->st_ino == v[1]
+	&& (uint64_t) ssb->st_size >= v[2]) {
+      char *tmp = fs_get ((size_t) v[2] + 1);
+      int same = read_all_at (sfd, tmp, (size_t) v[2], 0) == 0
+	&& snarf_sum (tmp, (size_t) v[2]) == v[3];
+      fs_give ((void **) &tmp);
+      if (same && snarf_cut_spool (sfd, (off_t) v[2]) < 0)
+	return -1;
+    }
+  }
+  else if ((uint64_t) sb.st_size > v[4]) {
+    /* the append did not complete: take it back */
+    if (ftruncate (L->fd, (off_t) v[4]) < 0 || fsync (L->fd) < 0)
+      return -1;
+  }
+  unlink (marker);
+  mail_log (stream, WARN, "Recovered an interrupted move of new mail "
+	    "from %s", sysinbox ());
+  return 0;
+}
+
+int unix_snarf (MAILSTREAM *stream)
+{
+  static int logged = 0;
+  struct unix_local *L = UNIX_LOCAL (stream);
+  const char *spool = sysinbox ();
+  long interval = (long) (intptr_t) mail_parameters (NIL, GET_SNARFINTERVAL,
+						      NIL);
+  struct stat ssb, msb;
+  struct buf mk = BUF_INIT, data = BUF_INIT;
+  DOTLOCK sdl, mdl;
+  const char *err = NIL;
+  time_t now = time (0);
+  int sfd, moved = 0;
+  off_t before;
+
+  if (!L || stream->rdonly || L->fd < 0 || !spool || !*spool)
+    return 0;
+  if (interval <= 0)
+    interval = 60;
+  if (L->lastsnarf && now < L->lastsnarf + interval && now >= L->lastsnarf)
+    return 0;
+  L->lastsnarf = now;
+  if (stat (spool, &ssb) < 0
+      || (ssb.st_dev == L->dev && ssb.st_ino == L->ino))
+    return 0;
+  snarf_marker_name (&mk, L);
+  if (ssb.st_size == 0 && access (buf_cstr (&mk), F_OK) != 0) {
+    buf_free (&mk);
+    return 0;
+  }
+  sfd = open (spool, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+  if (sfd < 0) {
+    buf_free (&mk);
+    return 0;
+  }
+  fcntl (sfd, F_SETFL, 0);
+  if (lock_dot (stream, spool, sfd, &sdl, &err) < 0) {
+    close (sfd);
+    buf_free (&mk);
+    return 0;			/* try again next time */
+  }
+  if (lock_flock (sfd, LOCK_EX, unix_timeout ()) < 0) {
+    lock_undot (&sdl);
+    close (sfd);
+    buf_free (&mk);
+    return 0;
+  }
+  if (unix_lock_ex (stream, &mdl) < 0) {
+    lock_funlock (sfd);
+    lock_undot (&sdl);
+    close (sfd);
+    buf_free (&mk);
+    return 0;
+  }
+  if (fstat (sfd, &ssb) < 0 || snarf_recover (stream, buf_cstr (&mk), sfd,
+					      &ssb) < 0
+      || fstat (sfd, &ssb) < 0 || fstat (L->fd, &msb) < 0)
+    goto out;
+  if (ssb.st_size > 0) {
+    size_t n = (size_t) ssb.st_size;
+    char m[8 + 7 * 8];
+    uint64_t v[7];
+    int i, mfd;
+    struct mbox_from mf;
+    buf_reserve (&data, n + 2);
+    before = msb.st_size;
+    if (before > 0) {
+      char c;
+      if (pread (L->fd, &c, 1, before - 1) == 1 && c != '\n')
+	buf_putc (&data, '\n');
+    }
+    if (read_all_at (sfd, data.data + data.len, n, 0) < 0)
+      goto out;
+    if (!mbox_from_scan (data.data + data.len, n, &mf)) {
+      mail_log (stream, ERROR, "Mail in %s is not in UNIX mailbox format; "
+		"not moving it", spool);
+      goto out;
+    }
+    data.len += n;
+    v[0] = (uint64_t) ssb.st_dev;
+    v[1] = (uint64_t) ssb.st_ino;
+    v[2] = n;
+    v[3] = snarf_sum (data.data + (data.len - n), n);
+    v[4] = (uint64_t) before;
+    v[5] = (uint64_t) before + data.len;
+    v[6] = 0;
+    memcpy (m, SNARF_MAGIC, 8);
+    for (i = 0; i < 7; i++)
+      for (int j = 0; j < 8; j++)
+	m[8 + 8 * i + j] = (char) (v[i] >> (8 * j));
+    mfd = open (buf_cstr (&mk), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		0600);
+    if (mfd < 0 || write_all_at (mfd, m, sizeof m, 0) < 0 || fsync (mfd) < 0) {
+      mail_log (stream, ERROR, "Can't move new mail from %s: %s", spool,
+		strerror (errno));
+      if (mfd >= 0)
+	close (mfd);
+      unlink (buf_cstr (&mk));
+      goto out;
+    }
+    close (mfd);
+    if (write_all_at (L->fd, data.data, data.len, before) < 0
+	|| fsync (L->fd) < 0) {
+      mail_log (stream, ERROR, "Can't move new mail from %s to %s: %s",
+		spool, L->path, strerror (errno));
+      if (ftruncate (L->fd, before) == 0 && fsync (L->fd) == 0)
+	unlink (buf_cstr (&mk));
+      goto out;
+    }
+    if (snarf_cut_spool (sfd, (off_t) n) < 0) {
+      /* the marker stays: the next attempt finishes the job */
+      mail_log (stream, ERROR, "Can't empty %s after moving its mail: %s",
+		spool, strerror (errno));
+      goto out;
+    }
+    unlink (buf_cstr (&mk));
+    moved = 1;
+    if (!logged++) {
+      const char *host = getenv ("TCPREMOTEIP");
+      syslog (LOG_MAIL | LOG_INFO, "Moved %lu bytes of new mail to %s from "
+	      "%s host= %s", (unsigned long) n, L->path, spool,
+	      host && *host ? host : "localhost");
+    }
+  }
+out:
+  if (moved)
+    unix_parse (stream, 0);
+  unix_unlock (stream, &mdl);
+  lock_funlock (sfd);
+  lock_undot (&sdl);
+  close (sfd);
+  buf_free (&mk);
+  buf_free (&data);
+  return moved;
+}

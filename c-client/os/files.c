@@ -1,0 +1,249 @@
+/*
+ * Bamboo IMAP c-client: small file helpers shared by the mailbox drivers.
+ *
+ *   os_write_all, safe_write   write everything or fail (EINTR/short writes)
+ *   os_fsync_path_dir          make a file and its directory entry durable
+ *   path_create                create the directories leading to a path
+ *   chk_notsymlink             refuse symlinked/hard-linked lock names
+ *   set_mbx_protections        chmod a new mailbox per namespace policy
+ *   get_dir_protection         directory mode for a mailbox's namespace
+ */
+
+#include "internal.h"
+
+#include <libgen.h>
+
+/* Write all of buf; returns len, or -1 with errno set (never a short count) */
+long
+os_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t left = len;
+
+  while (left > 0) {
+    ssize_t n = write (fd, p, left);
+
+    if (n < 0) {
+      if (errno == EINTR)
+	continue;
+      return -1;
+    }
+    if (n == 0) {		/* should not happen for regular files */
+      errno = ENOSPC;
+      return -1;
+    }
+    p += n;
+    left -= (size_t) n;
+  }
+  return (long) len;
+}
+
+/* UW's name for the same thing: nbytes on success, -1 on error */
+long
+safe_write (int fd, char *buf, long nbytes)
+{
+  if (nbytes < 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  return os_write_all (fd, buf, (size_t) nbytes);
+}
+
+static int
+fsync_one (const char *path, int flags)
+{
+  int fd, ret, save;
+
+  do
+    fd = open (path, flags | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return -1;
+  ret = fsync (fd);
+  /* Some filesystems refuse fsync on directories; that is not our failure */
+  if (ret < 0 && (flags & O_DIRECTORY) && (errno == EINVAL || errno == EROFS))
+    ret = 0;
+  save = errno;
+  close (fd);
+  errno = save;
+  return ret;
+}
+
+/* fsync the file at path and then its directory, so that a rename or a
+ * create is durable.  0 on success, -1 with errno. */
+int
+os_fsync_path_dir (const char *path)
+{
+  char *copy;
+  int ret;
+
+  if (!path || !*path) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (fsync_one (path, O_RDONLY) < 0)
+    return -1;
+  copy = cpystr (path);		/* dirname() may modify its argument */
+  ret = fsync_one (dirname (copy), O_RDONLY | O_DIRECTORY);
+  fs_give ((void **) &copy);
+  return ret;
+}
+
+/* Which namespace a mailbox name or file path belongs to, for protections */
+enum ns_kind { NS_HOME, NS_FTP, NS_PUBLIC, NS_SHARED };
+
+static int
+under_dir (const char *path, const char *dir)
+{
+  size_t n;
+
+  if (!dir || !*dir)
+    return 0;
+  n = strlen (dir);
+  while (n > 1 && dir[n - 1] == '/')
+    n--;
+  return !strncmp (path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+static enum ns_kind
+ns_kind_of (const char *name)
+{
+  if (!name)
+    return NS_HOME;
+  if (!strncasecmp (name, "#ftp/", 5))
+    return NS_FTP;
+  if (!strncasecmp (name, "#public/", 8))
+    return NS_PUBLIC;
+  if (!strncasecmp (name, "#shared/", 8))
+    return NS_SHARED;
+  /* A file path inside one of the namespace homes counts as that namespace */
+  if (*name == '/') {
+    if (under_dir (name, env_parameters (GET_FTPHOME, NIL)))
+      return NS_FTP;
+    if (under_dir (name, env_parameters (GET_PUBLICHOME, NIL)))
+      return NS_PUBLIC;
+    if (under_dir (name, env_parameters (GET_SHAREDHOME, NIL)))
+      return NS_SHARED;
+  }
+  return NS_HOME;
+}
+
+long
+get_dir_protection (char *mailbox)
+{
+  switch (ns_kind_of (mailbox)) {
+  case NS_FTP:
+    return (long) env_parameters (GET_FTPDIRPROTECTION, NIL);
+  case NS_PUBLIC:
+    return (long) env_parameters (GET_PUBLICDIRPROTECTION, NIL);
+  case NS_SHARED:
+    return (long) env_parameters (GET_SHAREDDIRPROTECTION, NIL);
+  default:
+    return (long) env_parameters (GET_DIRPROTECTION, NIL);
+  }
+}
+
+static long
+get_mbx_protection (char *mailbox)
+{
+  switch (ns_kind_of (mailbox)) {
+  case NS_FTP:
+    return (long) env_parameters (GET_FTPPROTECTION, NIL);
+  case NS_PUBLIC:
+    return (long) env_parameters (GET_PUBLICPROTECTION, NIL);
+  case NS_SHARED:
+    return (long) env_parameters (GET_SHAREDPROTECTION, NIL);
+  default:
+    return (long) env_parameters (GET_MBXPROTECTION, NIL);
+  }
+}
+
+/* Give a newly created mailbox (file or directory) at path the protection
+ * its namespace calls for.  A directory also gets the search bit wherever
+ * the mode grants read or write, and keeps its set-group-ID bit.  chmod
+ * failure is not fatal (the file may belong to someone else), as in UW. */
+long
+set_mbx_protections (char *mailbox, char *path)
+{
+  struct stat sbuf;
+  mode_t mode = (mode_t) get_mbx_protection (mailbox) & 07777;
+
+  if (!path || !*path)
+    return NIL;
+  if (!stat (path, &sbuf) && S_ISDIR (sbuf.st_mode)) {
+    if (mode & 0600)
+      mode |= 0100;
+    if (mode & 060)
+      mode |= 010;
+    if (mode & 06)
+      mode |= 01;
+    if (sbuf.st_mode & S_ISGID)
+      mode |= S_ISGID;
+  }
+  (void) chmod (path, mode);
+  return LONGT;
+}
+
+/* Create every missing directory leading to path: for "a/b/c" that is a and
+ * a/b; for "a/b/c/" also a/b/c.  Never creates a file: callers create the
+ * final file themselves (O_CREAT|O_EXCL).  The mode is get_dir_protection()
+ * of the path.  T on success; NIL with an error logged otherwise. */
+long
+path_create (MAILSTREAM *stream, char *path)
+{
+  char *copy, *s;
+  mode_t mode;
+  long ret = LONGT;
+
+  if (!path || !*path) {
+    mail_log (stream, ERROR, "Can't create directory: empty path");
+    return NIL;
+  }
+  if (strlen (path) > LIM_MAILBOX_NAME * 4) {
+    mail_log (stream, ERROR, "Can't create directory: path too long");
+    return NIL;
+  }
+  mode = (mode_t) get_dir_protection (path) & 07777;
+  copy = cpystr (path);
+  for (s = copy + 1; ret && (s = strchr (s, '/')) != NULL; s++) {
+    struct stat sbuf;
+
+    if (s[-1] == '/')		/* "//": nothing between the slashes */
+      continue;
+    *s = '\0';
+    if (mkdir (copy, mode) == 0)
+      set_mbx_protections (copy, copy);
+    else if (errno != EEXIST || stat (copy, &sbuf) || !S_ISDIR (sbuf.st_mode)) {
+      mail_log (stream, ERROR, "Can't create directory %.200s: %s", copy,
+		errno == EEXIST ? "a file is in the way" : strerror (errno));
+      ret = NIL;
+    }
+    *s = '/';
+  }
+  fs_give ((void **) &copy);
+  return ret;
+}
+
+/* Check that a lock name is not a symbolic or hard link, so that a hostile
+ * user cannot make us open or truncate some other file through it.
+ * Returns -1 if name does not exist, NIL (with a security alert logged) if
+ * it is a link, T otherwise.  sbuf (struct stat *) receives lstat(). */
+long
+chk_notsymlink (char *name, void *sbuf)
+{
+  struct stat *sb = sbuf;
+
+  if (lstat (name, sb))
+    return -1;
+  if (S_ISLNK (sb->st_mode)) {
+    mail_log (NIL, ERROR, "SECURITY ALERT: symbolic link on lock name %.200s",
+	      name);
+    return NIL;
+  }
+  if (!S_ISDIR (sb->st_mode) && sb->st_nlink != 1) {
+    mail_log (NIL, ERROR, "SECURITY ALERT: hard link to lock name %.200s",
+	      name);
+    return NIL;
+  }
+  return LONGT;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# tests/mtest/run.sh [NAME...] : scripted mtest sessions compared with
+# reviewed transcripts.
+#
+# For each tests/mtest/cases/NAME.in (mtest commands, one per line):
+#   - a fresh scratch HOME is made; NAME.mbox (if any) is copied there as
+#     test.mbox and the files in NAME.files/ (if any) are copied there too;
+#   - "mtest -s -e" runs in that HOME with NAME.in on stdin;
+#   - NAME.post (if any) then runs in the same HOME (bash) to show what the
+#     session left in the files, e.g. the Status:/X-Status: lines;
+#   - the transcript (stdout, exit status, post output), with the HOME path
+#     replaced by $HOME, must equal NAME.out.  Anything on stderr fails.
+#
+# UPDATE=1 rewrites NAME.out from the current output instead of comparing.
+# Review every rewritten transcript by hand: a transcript that records a bug
+# is worse than none.
+#
+# Environment (set by tests/run-all): TOP, BUILDDIR.  MTEST overrides the
+# program.  The last line printed is "N passed, M failed".
+set -u
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILDDIR=${BUILDDIR:-$TOP/build}
+MTEST=${MTEST:-$BUILDDIR/mtest}
+CASES=$TOP/tests/mtest/cases
+pass=0
+fail=0
+
+if [ ! -x "$MTEST" ]; then
+	echo "FAIL: $MTEST is not built: the library or mtest does not build/link yet (run make)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+if ! command -v perl >/dev/null 2>&1; then
+	echo "FAIL: perl is needed to normalise transcripts"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/mtest-cases.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+
+wanted() {
+	local f
+	[ $# -gt 1 ] || return 0
+	for f in "${@:2}"; do
+		[ "$1" = "$f" ] && return 0
+	done
+	return 1
+}
+
+# run_case NAME : writes the normalised transcript to $work/NAME.got
+run_case() {
+	local name=$1 home=$work/home-$1 rc
+	mkdir -p "$home"
+	if [ -f "$CASES/$name.mbox" ]; then
+		cp "$CASES/$name.mbox" "$home/test.mbox"
+		chmod 600 "$home/test.mbox"
+	fi
+	if [ -d "$CASES/$name.files" ]; then
+		cp -R "$CASES/$name.files/." "$home/"
+	fi
+	(cd "$home" && HOME=$home timeout -k 5 60 "$MTEST" -s -e \
+		<"$CASES/$name.in" >"$work/$name.raw" 2>"$work/$name.err")
+	rc=$?
+	echo "==== mtest exit status $rc" >>"$work/$name.raw"
+	if [ -f "$CASES/$name.post" ]; then
+		echo "==== $name.post" >>"$work/$name.raw"
+		(cd "$home" && HOME=$home bash "$CASES/$name.post") >>"$work/$name.raw" 2>&1
+	fi
+	H=$home perl -pe 's/\Q$ENV{H}\E/\$HOME/g' "$work/$name.raw" >"$work/$name.got"
+}
+
+for f in "$CASES"/*.in; do
+	name=$(basename "$f" .in)
+	wanted "$name" "$@" || continue
+	run_case "$name"
+	if [ -s "$work/$name.err" ]; then
+		echo "FAIL $name: mtest wrote to stderr:"
+		head -n 40 "$work/$name.err"
+		fail=$((fail + 1))
+		continue
+	fi
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$work/$name.got" "$CASES/$name.out"
+		echo "updated $name.out: review it"
+		pass=$((pass + 1))
+	elif [ ! -f "$CASES/$name.out" ]; then
+		echo "FAIL $name: no $name.out transcript yet; output was:"
+		cat "$work/$name.got"
+		fail=$((fail + 1))
+	elif diff -u "$CASES/$name.out" "$work/$name.got" >"$work/$name.diff"; then
+		echo "ok   $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name: transcript differs (- expected, + got):"
+		head -n 80 "$work/$name.diff"
+		fail=$((fail + 1))
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
