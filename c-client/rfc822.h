@@ -1,7 +1,7 @@
 /*
  * Bamboo IMAP c-client: RFC 5322 messages and MIME (RFC 2045-2049).
  * Names and signatures are UW c-client's.  The parsers work on bytes in
- * memory with explicit limits (bamboo/limits.h) and do no I/O.
+ * memory with explicit limits (bamboo/bamboo-limits.h) and do no I/O.
  */
 #ifndef BAMBOO_RFC822_H
 #define BAMBOO_RFC822_H

@@ -67,7 +67,8 @@ unsigned long utf8_size (unsigned long c);
 unsigned char *utf8_to_mutf7 (unsigned char *src);
 unsigned char *utf8_from_mutf7 (unsigned char *src);
 
-/* Search helper: fold UTF-8 text for case-insensitive matching, fs_get'ed */
+/* Search helper: fold UTF-8 text for case-insensitive matching, fs_get'ed.
+ * Folds to lower case (U8T_CASECANON does the same); see proto/charset.c */
 unsigned char *utf8_fold (unsigned char *s, unsigned long len,
 			  unsigned long *outlen);
 

@@ -77,7 +77,7 @@ static int cmp_line (const void *a, const void *b)
 void mtest_collect_flush (struct mtest *m)
 {
   size_t i;
-  qsort (m->lines, m->nlines, sizeof *m->lines, cmp_line);
+  if (m->nlines) qsort (m->lines, m->nlines, sizeof *m->lines, cmp_line);
   for (i = 0; i < m->nlines; i++) {
     puts (m->lines[i]);
     free (m->lines[i]);
@@ -166,7 +166,8 @@ static void run_line (struct mtest *m, char *line)
     mtest_error ("Usage: %s%s%s", c->name, *c->args ? " " : "", c->args);
   else if (c->need_stream && !m->stream) mtest_error ("No mailbox is open");
   else {
-    m->expunged = 0;
+    m->expunged = 0;		/* per-command event counters */
+    m->nhits = 0;
     c->run (m, argc, argv, rest);
   }
 }

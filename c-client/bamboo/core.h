@@ -42,6 +42,12 @@ AUTHENTICATOR *auth_set_flags (const char *name, long flags, int on);
 /* alloc.c: free a SORTCACHE and the strings it owns */
 void core_free_sortcache (SORTCACHE **sc);
 
+/* structure.c: make msgno the stream's "current" message (stream->msgno)
+ * and return its elt.  Texts cached for the previous current message (and,
+ * with OP_SHORTCACHE, its envelope and body) are freed, so fetched texts
+ * cost the memory of one message.  msgno 0: forget, return NIL. */
+MESSAGECACHE *core_current (MAILSTREAM *stream, unsigned long msgno);
+
 /* fetch.c: mark a message \Seen after a non-peek fetch (UW markseen) */
 void core_markseen (MAILSTREAM *stream, MESSAGECACHE *elt, long flags);
 

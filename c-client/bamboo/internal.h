@@ -7,7 +7,7 @@
 
 #include "c-client.h"
 #include "buf.h"
-#include "limits.h"
+#include "bamboo-limits.h"
 
 /* ---- events, routed through stream->callbacks (stream may be NIL: then
  * the process default table from SET_CALLBACKS is used) ---- */

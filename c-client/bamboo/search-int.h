@@ -1,7 +1,7 @@
 /*
  * Internals shared by core/search.c, criteria.c, sort.c and thread.c.
- * Not installed.  The pure pieces (base subject, Message-ID parsing, the
- * thread builders) are exposed here so unit tests can call them directly.
+ * Not installed.  The pure pieces (Message-ID parsing, the thread
+ * builders) are exposed here so unit tests can call them directly.
  */
 #ifndef BAMBOO_SEARCH_INT_H
 #define BAMBOO_SEARCH_INT_H
@@ -18,7 +18,7 @@ long search_select (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm);
 /* ---- sort.c ---- */
 /* Keys sort_cache_new() should load: bit (1 << SORT*) per key. */
 #define SORT_KEY(f) (1L << (f))
-/* One message's sort keys (fs_get'ed; free with sort_cache_free).  num is
+/* One message's sort keys (fs_get'ed).  num is
  * the message number.  date is the sent date (RFC 5256: the Date header,
  * else the internal date), arrival the internal date, both mail_longdate()
  * seconds; from/to/cc/subject are upper-cased for i;ascii-casemap.

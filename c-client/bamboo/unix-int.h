@@ -58,6 +58,9 @@ struct unix_msg {
   unsigned int base : 1;	/* status block carries X-IMAPbase */
   unsigned int hidden : 1;	/* header has lines hidden from clients */
   unsigned int crlf : 1;	/* some line ends in CR LF */
+  unsigned int hdr_open : 1;	/* header runs to the end of the file with
+				   no empty line: shown with one added, as
+				   every rewrite writes one */
 };
 
 /* What the scanner found in one message's header, beyond the layout */
@@ -152,7 +155,10 @@ void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
  * logging an error (the mailbox is then unchanged). */
 long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
 		   unsigned long *nexpunged);
-/* Replay or discard a journal left for this file; 0 ok, -1 error */
+/* 1 if a journal for this file exists (in either place) */
+int unix_journal_pending (const char *path, dev_t dev, ino_t ino);
+/* Replay or discard a journal left for this file; 0 ok, -1 error.  Call
+ * with the dotlock and an exclusive flock held. */
 int unix_journal_recover (MAILSTREAM *stream, int fd, const char *path);
 /* Journal file name for a mailbox (in dir, or home when dir is NIL) */
 void unix_journal_name (struct buf *b, const char *dir, dev_t dev, ino_t ino);
@@ -164,6 +170,8 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
 int unix_append_format (struct buf *b, MAILSTREAM *stream, STRING *msg,
 			const char *date, unsigned int fl, unsigned long kw,
 			unsigned long uid, const char **error_r);
+/* UID validity recorded in the file's first message, 0 if none */
+unsigned long unix_head_validity (int fd);
 /* Create the file with the pseudo-message; 1 ok */
 long unix_create_file (MAILSTREAM *stream, const char *path);
 /* Move new spool mail into ~/mbox (INBOX); 1 if anything moved */

@@ -493,10 +493,10 @@ void mail_gc_body (BODY *body)
       for (part = b->nested.part; part; part = part->next) push (&todo, &part->body);
     else if (b->type == TYPEMESSAGE && b->nested.msg) {
       MESSAGE *m = b->nested.msg;
+      /* the sizes came from the parser and locate the texts: keep them */
       give (&m->full.text.data);
       give (&m->header.text.data);
       give (&m->text.text.data);
-      m->full.text.size = m->header.text.size = m->text.text.size = 0;
       mail_free_stringlist (&m->lines);
       push (&todo, m->body);
     }
@@ -515,12 +515,10 @@ void mail_gc_msg (MESSAGE *msg, long gcflags)
     mail_free_body (&msg->body);
   }
   if (gcflags & GC_TEXTS) {
+    /* sizes stay: drivers and the parser keep lengths there (UW) */
     give (&msg->full.text.data);
-    msg->full.text.size = 0;
     give (&msg->header.text.data);
-    msg->header.text.size = 0;
     give (&msg->text.text.data);
-    msg->text.text.size = 0;
     mail_free_stringlist (&msg->lines);
     if (msg->body) mail_gc_body (msg->body);
   }

@@ -281,17 +281,18 @@ void mail_expunged (MAILSTREAM *stream, unsigned long msgno)
 	      msgno, stream->nmsgs);
     return;
   }
+  if (stream->msgno == msgno) core_current (stream, 0);	/* its texts go */
+  else if (stream->msgno > msgno) --stream->msgno;	/* renumbered */
   elt = (MESSAGECACHE *) CORE_CACHE (stream, msgno, CH_ELT);
   if (!stream->silent && cb->expunged) (*cb->expunged) (stream, msgno);
   if (elt) {
+    /* keep recent right even for drivers that don't call mail_recent()
+     * after expunging (a driver that does simply overwrites it) */
+    if (elt->recent && stream->recent) --stream->recent;
     elt->msgno = 0;		/* a locked elt outlives its message */
     CORE_CACHE (stream, msgno, CH_FREE);
   }
   CORE_CACHE (stream, msgno, CH_FREESORTCACHE);
   CORE_CACHE (stream, msgno, CH_EXPUNGE);	/* renumbers the rest */
   --stream->nmsgs;
-  if (stream->msgno) {		/* texts cached for the "current" message */
-    if (stream->msgno == msgno) mail_gc (stream, GC_TEXTS);
-    else if (stream->msgno > msgno) --stream->msgno;
-  }
 }

@@ -104,7 +104,7 @@ enum crit_arg { CA_NONE, CA_STRING, CA_DATE };
 struct crit_key {
   const char *name;
   enum crit_arg arg;
-  size_t member;		/* offsetof the STRINGLIST* / short / bit */
+  size_t member;		/* offsetof the STRINGLIST * or date; 0 for flags */
 };
 
 /* Flag keys set a one-bit field, which offsetof cannot name: handled by
@@ -179,8 +179,12 @@ SEARCHPGM *mail_criteria (char *criteria)
 
     for (e = s; *e && !CRIT_WS (*e); e++);
     if (!(k = crit_lookup (s, (size_t) (e - s)))) {
-      mail_log (NIL, ERROR, "Unknown search criterion: %.*s",
-		(int) Min (e - s, 64), s);
+      struct buf b = BUF_INIT;	/* printable, bounded: it goes to a log */
+      char *c;
+      for (c = s; c < e && b.len < 64; c++)
+	buf_putc (&b, (*c > ' ' && *c < 0x7f) ? *c : '?');
+      mail_log (NIL, ERROR, "Unknown search criterion: %s", buf_cstr (&b));
+      buf_free (&b);
       mail_free_searchpgm (&pgm);
       return NIL;
     }

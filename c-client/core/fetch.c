@@ -5,10 +5,17 @@
  * Texts come from the driver in one of three ways, tried in UW's order:
  * already cached in the elt (drivers may fill elt->private.msg.*.text), the
  * driver's .msgdata slot, or the generic path (.header returns the CRLF
- * header, .text gives a STRING of the body).  Texts the generic path
- * assembles go to stream->text, one buffer reused by every fetch, so
- * memory stays bounded by the largest single message fetched.  Every
- * offset taken from a BODY is checked against the STRING it indexes.
+ * header, .text gives a STRING of the body).
+ *
+ * Memory: the generic path caches what it fetches in the texts of the
+ * "current" message (stream->msgno, see core_current()): the elt's
+ * header/text/full texts and the BODY's part and MIME texts.  Fetching
+ * another message frees them, so a session holds at most one message's
+ * texts, and all pointers returned for one message stay valid together
+ * until a different message is fetched.  Filtered headers (HEADER.FIELDS)
+ * and FT_INTERNAL texts use stream->text, valid until the next fetch.
+ * With a mailgets hook (SET_GETS) texts stream to the hook uncached.
+ * Every offset taken from a BODY is checked against the STRING it indexes.
  *
  * Unless FT_PEEK is given, a fetch of message text sets \Seen (never on a
  * read-only stream), as RFC 3501 requires for BODY[...].
@@ -35,18 +42,16 @@ static unsigned long fetch_msgno (MAILSTREAM *stream, unsigned long msgno,
   return (msgno && msgno <= stream->nmsgs) ? msgno : 0;
 }
 
-/* Replace stream->text with a NUL-terminated copy of n bytes of bs from
- * pos (clamped to the string), and return it. */
-static SIZEDTEXT *text_from_string (MAILSTREAM *stream, STRING *bs,
+/* Replace dst with a NUL-terminated copy of n bytes of bs from pos
+ * (clamped to the string), and return it. */
+static SIZEDTEXT *text_from_string (SIZEDTEXT *dst, STRING *bs,
 				    unsigned long pos, unsigned long n)
 {
-  SIZEDTEXT *t = &stream->text;
   unsigned long i, k;
+  unsigned char *d;
   if (pos > bs->size) pos = bs->size;
   if (n > bs->size - pos) n = bs->size - pos;
-  if (t->data) fs_give ((void **) &t->data);
-  t->data = (unsigned char *) fs_get (n + 1);
-  t->size = n;
+  d = (unsigned char *) fs_get (n + 1);
   SETPOS (bs, pos);
   for (i = 0; i < n; i += k) {	/* chunk at a time */
     if (!bs->cursize) {
@@ -54,25 +59,27 @@ static SIZEDTEXT *text_from_string (MAILSTREAM *stream, STRING *bs,
       if (!bs->cursize) break;	/* driver gave less than it claimed */
     }
     k = bs->cursize < n - i ? bs->cursize : n - i;
-    memcpy (t->data + i, bs->curpos, k);
+    memcpy (d + i, bs->curpos, k);
     bs->curpos += k;
     bs->cursize -= k;
   }
-  t->size = i;
-  t->data[i] = '\0';
-  return t;
+  d[i] = '\0';
+  if (dst->data) fs_give ((void **) &dst->data);
+  dst->data = d;
+  dst->size = i;
+  return dst;
 }
 
-static void text_set (MAILSTREAM *stream, const unsigned char *p,
-		      unsigned long n)
+static SIZEDTEXT *text_set (SIZEDTEXT *dst, const unsigned char *p,
+			    unsigned long n)
 {
-  SIZEDTEXT *t = &stream->text;
   unsigned char *d = (unsigned char *) fs_get (n + 1);
   if (n) memcpy (d, p, n);
   d[n] = '\0';
-  if (t->data) fs_give ((void **) &t->data);
-  t->data = d;
-  t->size = n;
+  if (dst->data) fs_give ((void **) &dst->data);
+  dst->data = d;
+  dst->size = n;
+  return dst;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -123,7 +130,7 @@ char *mail_fetch_string_return (GETS_DATA *md, STRING *bs, unsigned long i,
     return NIL;
   }
   if (mg) return (*mg) (mail_read, bs, i, md);
-  return (char *) text_from_string (md->stream, bs, pos, i)->data;
+  return (char *) text_from_string (&md->stream->text, bs, pos, i)->data;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -141,7 +148,6 @@ static int field_listed (STRINGLIST *lines, const char *s, unsigned long n)
 
 /* Does a cached header (fetched for msglines) hold everything lines asks
  * for?  FT_NOT caches cannot be reused. */
-__attribute__ ((weak))
 long mail_match_lines (STRINGLIST *lines, STRINGLIST *msglines, long flags)
 {
   unsigned long i;
@@ -153,7 +159,7 @@ long mail_match_lines (STRINGLIST *lines, STRINGLIST *msglines, long flags)
     for (m = msglines; m; m = m->next)
       if (m->text.size == lines->text.size) {
 	for (s = lines->text.data, t = m->text.data, i = lines->text.size;
-	     i && ((*s | 0x20) == (*t | 0x20)); s++, t++, i--);
+	     i && (LCASE (*s) == LCASE (*t)); s++, t++, i--);
 	if (!i) break;
       }
     if (!m) return NIL;
@@ -164,7 +170,6 @@ long mail_match_lines (STRINGLIST *lines, STRINGLIST *msglines, long flags)
 /* Keep (or with FT_NOT drop) the fields named in lines, in place; returns
  * the new length.  A field runs to the next line not starting with
  * whitespace; the blank line ending the header is kept. */
-__attribute__ ((weak))
 unsigned long mail_filter (char *text, unsigned long len, STRINGLIST *lines,
 			   long flags)
 {
@@ -304,6 +309,21 @@ static int driver_text (MAILSTREAM *stream, unsigned long msgno, STRING *bs,
   return 1;
 }
 
+/* Deliver n bytes of bs from pos: streamed to mailgets or as a STRING
+ * when the application asked for that, else copied into the cache slot
+ * dst (a text of the current message) and returned from there. */
+static char *deliver (GETS_DATA *md, STRING *bs, unsigned long pos,
+		      unsigned long n, SIZEDTEXT *dst, unsigned long *len,
+		      long flags)
+{
+  if (gets_hook () || (flags & FT_RETURNSTRINGSTRUCT)) {
+    if (pos > bs->size) pos = bs->size;
+    SETPOS (bs, pos);
+    return mail_fetch_string_return (md, bs, n, len, flags);
+  }
+  return mail_fetch_text_return (md, text_from_string (dst, bs, pos, n), len);
+}
+
 char *mail_fetch_header (MAILSTREAM *stream, unsigned long msgno,
 			 char *section, STRINGLIST *lines, unsigned long *len,
 			 long flags)
@@ -318,18 +338,14 @@ char *mail_fetch_header (MAILSTREAM *stream, unsigned long msgno,
   if (len) *len = 0;
   if (!section_ok (stream, section) ||
       !(msgno = fetch_msgno (stream, msgno, &flags))) return "";
-  elt = mail_elt (stream, msgno);
+  elt = core_current (stream, msgno);
   if (section && *section) {
     if (!(m = nested_message (stream, msgno, section, &b))) return "";
   }
   else m = &elt->private.msg;
 
   if (m->header.text.data && mail_match_lines (lines, m->lines, flags)) {
-    if (lines) {		/* filter a copy, never the cache */
-      text_set (stream, m->header.text.data, m->header.text.size);
-      t = &stream->text;
-    }
-    else t = &m->header.text;
+    t = &m->header.text;
     core_markseen (stream, elt, flags);
   }
   else if (stream->dtb->msgdata) {
@@ -338,30 +354,30 @@ char *mail_fetch_header (MAILSTREAM *stream, unsigned long msgno,
     if ((*stream->dtb->msgdata) (stream, msgno, tmp, 0, 0, lines, flags) &&
 	m->header.text.data) {
       if (m->lines) lines = NIL;	/* driver filtered already */
-      if (lines) {
-	text_set (stream, m->header.text.data, m->header.text.size);
-	t = &stream->text;
-      }
-      else t = &m->header.text;
+      t = &m->header.text;
     }
   }
   else if (b) {			/* header of an encapsulated message */
     if (driver_text (stream, msgno, &bs, flags & ~FT_INTERNAL)) {
-      t = text_from_string (stream, &bs, m->header.offset, m->header.text.size);
+      t = text_from_string (&m->header.text, &bs, m->header.offset,
+			    m->header.text.size);
       core_markseen (stream, elt, flags);
     }
   }
   else if (stream->dtb->header) {
     rt.data = (unsigned char *) (*stream->dtb->header) (stream, msgno, &rt.size,
 							flags);
-    if (rt.data) {
-      text_set (stream, rt.data, rt.size);	/* ours to filter */
-      t = &stream->text;
+    if (rt.data) {		/* cache it, unless in the driver's own form */
+      t = text_set ((flags & FT_INTERNAL) ? &stream->text : &m->header.text,
+		    rt.data, rt.size);
       core_markseen (stream, elt, flags);
     }
   }
   if (!t || !t->data) return "";
-  if (lines) t->size = mail_filter ((char *) t->data, t->size, lines, flags);
+  if (lines) {			/* filter a copy, never the cache */
+    t = text_set (&stream->text, t->data, t->size);
+    t->size = mail_filter ((char *) t->data, t->size, lines, flags);
+  }
   if (len) *len = t->size;
   return (char *) t->data;
 }
@@ -374,14 +390,13 @@ char *mail_fetch_text (MAILSTREAM *stream, unsigned long msgno, char *section,
   PARTTEXT *p;
   STRING bs;
   char tmp[MAILTMPLEN];
-  unsigned long pos, size;
   MESSAGE *m;
 
   if (len) *len = 0;
   if (!section_ok (stream, section) ||
       !(msgno = fetch_msgno (stream, msgno, &flags))) return "";
   memset (&stream->private.string, 0, sizeof (STRING));
-  elt = mail_elt (stream, msgno);
+  elt = core_current (stream, msgno);
   if (section && *section) {
     if (!(m = nested_message (stream, msgno, section, NIL))) return "";
     p = &m->text;
@@ -402,17 +417,10 @@ char *mail_fetch_text (MAILSTREAM *stream, unsigned long msgno, char *section,
 	    p->text.data) ? mail_fetch_text_return (&md, &p->text, len) : "";
   if (!driver_text (stream, msgno, &bs, flags)) return "";
   core_markseen (stream, elt, flags);
-  if (section && *section) {
-    pos = p->offset;
-    size = p->text.size;
-  }
-  else {
-    pos = 0;
-    size = bs.size;
-  }
-  if (pos > bs.size) pos = bs.size;
-  SETPOS (&bs, pos);
-  return mail_fetch_string_return (&md, &bs, size, len, flags);
+  if (section && *section)
+    return deliver (&md, &bs, p->offset, p->text.size, &p->text, len, flags);
+  return deliver (&md, &bs, 0, bs.size,
+		  (flags & FT_INTERNAL) ? &stream->text : &p->text, len, flags);
 }
 
 char *mail_fetch_message (MAILSTREAM *stream, unsigned long msgno,
@@ -420,16 +428,16 @@ char *mail_fetch_message (MAILSTREAM *stream, unsigned long msgno,
 {
   GETS_DATA md;
   MESSAGECACHE *elt;
-  SIZEDTEXT *t;
+  SIZEDTEXT *t, body = { NIL, 0 };
   STRING bs;
   char *h;
-  unsigned long hlen, tlen;
+  unsigned long hlen;
   struct buf b = BUF_INIT;
 
   if (len) *len = 0;
   if (!(msgno = fetch_msgno (stream, msgno, &flags))) return "";
   INIT_GETS (md, stream, msgno, "", 0, 0);
-  elt = mail_elt (stream, msgno);
+  elt = core_current (stream, msgno);
   if ((t = &elt->private.msg.full.text)->data) {
     core_markseen (stream, elt, flags);
     return mail_fetch_text_return (&md, t, len);
@@ -445,19 +453,18 @@ char *mail_fetch_message (MAILSTREAM *stream, unsigned long msgno,
     buf_free (&b);
     return "";
   }
-  tlen = bs.size;
-  text_from_string (stream, &bs, 0, tlen);
-  buf_append (&b, stream->text.data, stream->text.size);
+  text_from_string (&body, &bs, 0, bs.size);
+  buf_append (&b, body.data, body.size);
+  fs_give ((void **) &body.data);
   if (!elt->rfc822_size) elt->rfc822_size = b.len;
   else if (elt->rfc822_size != b.len)
     mail_log (stream, WARN, "Calculated RFC822.SIZE (%zu) != reported size "
 	      "(%lu) for message %lu", b.len, elt->rfc822_size, msgno);
-  fs_give ((void **) &stream->text.data);
-  stream->text.size = b.len;
-  stream->text.data = (unsigned char *) buf_detach (&b);
-  if (!stream->text.data) stream->text.data = (unsigned char *) cpystr ("");
+  t->size = b.len;
+  t->data = (unsigned char *) buf_detach (&b);
+  if (!t->data) t->data = (unsigned char *) cpystr ("");
   core_markseen (stream, elt, flags);
-  return mail_fetch_text_return (&md, &stream->text, len);
+  return mail_fetch_text_return (&md, t, len);
 }
 
 char *mail_fetch_mime (MAILSTREAM *stream, unsigned long msgno, char *section,
@@ -471,6 +478,7 @@ char *mail_fetch_mime (MAILSTREAM *stream, unsigned long msgno, char *section,
   if (!section || !*section || !section_ok (stream, section) ||
       !(msgno = fetch_msgno (stream, msgno, &flags))) return "";
   flags &= ~FT_INTERNAL;
+  core_current (stream, msgno);
   if (!(b = mail_body (stream, msgno, (unsigned char *) section))) return "";
   INIT_GETS (md, stream, msgno, section, 0, 0);
   if (b->mime.text.data) {
@@ -489,9 +497,10 @@ char *mail_fetch_mime (MAILSTREAM *stream, unsigned long msgno, char *section,
   }
   if (!driver_text (stream, msgno, &bs, flags)) return "";
   core_markseen (stream, mail_elt (stream, msgno), flags);
-  text_from_string (stream, &bs, b->mime.offset, b->mime.text.size);
-  if (len) *len = stream->text.size;
-  return (char *) stream->text.data;
+  /* MIME headers are small: always a plain copy, never via mailgets */
+  text_from_string (&b->mime.text, &bs, b->mime.offset, b->mime.text.size);
+  if (len) *len = b->mime.text.size;
+  return (char *) b->mime.text.data;
 }
 
 /* Size of a part's contents as the parser recorded it */
@@ -508,7 +517,7 @@ char *mail_fetch_body (MAILSTREAM *stream, unsigned long msgno, char *section,
   STRING bs;
   SIZEDTEXT ht;
   char tmp[MAILTMPLEN], *s;
-  unsigned long size, pos;
+  unsigned long size;
 
   if (!(section && *section)) return mail_fetch_message (stream, msgno, len, flags);
   if (len) *len = 0;
@@ -528,9 +537,9 @@ char *mail_fetch_body (MAILSTREAM *stream, unsigned long msgno, char *section,
     md.flags = (flags & FT_UID) ? MG_UID : NIL;
     return mail_fetch_text_return (&md, &ht, len);
   }
-  INIT_GETS (md, stream, msgno, section, 0, 0);
   if (!(msgno = fetch_msgno (stream, msgno, &flags))) return "";
-  md.msgno = msgno;
+  INIT_GETS (md, stream, msgno, section, 0, 0);
+  core_current (stream, msgno);
   if (!(b = mail_body (stream, msgno, (unsigned char *) section))) return "";
   if (b->contents.text.data) {
     core_markseen (stream, mail_elt (stream, msgno), flags);
@@ -546,10 +555,8 @@ char *mail_fetch_body (MAILSTREAM *stream, unsigned long msgno, char *section,
   }
   if (!driver_text (stream, msgno, &bs, flags)) return "";
   core_markseen (stream, mail_elt (stream, msgno), flags);
-  pos = b->contents.offset;
-  if (pos > bs.size) pos = bs.size;
-  SETPOS (&bs, pos);
-  return mail_fetch_string_return (&md, &bs, size, len, flags);
+  return deliver (&md, &bs, b->contents.offset, size, &b->contents.text, len,
+		  flags);
 }
 
 /* Partial fetches deliver through mailgets only (UW).  last is a count. */

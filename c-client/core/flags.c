@@ -37,6 +37,9 @@ static int keyword_free_slot (MAILSTREAM *stream)
   return -1;
 }
 
+/* New keywords only where the stream allows them (stream->kwd_create),
+ * for drivers reading the file too: UW ignores unknown keywords on a
+ * read-only open. */
 int mail_keyword_index (MAILSTREAM *stream, const char *name, int create)
 {
   int i;

@@ -7,9 +7,6 @@
 #include <string.h>
 #include "core.h"
 
-/* weak until os/ defines it (see mail.c) */
-extern MAILSTREAM *default_proto (long type) __attribute__ ((weak));
-
 /* Reference and pattern limits, as UW (NETMAXMBX each) */
 static int list_args_ok (MAILSTREAM *stream, char *ref, char *pat)
 {
@@ -164,8 +161,7 @@ long mail_create (MAILSTREAM *stream, char *mailbox)
   else if ((*mailbox == '{' || *mailbox == '#') &&
 	   (proto = mail_open (NIL, mailbox, OP_PROTOTYPE | OP_SILENT)))
     d = proto->dtb;
-  else if (*mailbox != '{' && default_proto && (proto = default_proto (NIL)))
-    d = proto->dtb;
+  else if (*mailbox != '{' && (proto = default_proto (NIL))) d = proto->dtb;
   if (!d || !d->create) {
     mail_log (stream, ERROR, "Can't create mailbox %.80s: indeterminate format",
 	      mailbox);

@@ -9,10 +9,6 @@
 #include <time.h>
 #include "core.h"
 
-/* env.h's default_proto() (os/, env engineer).  Weak until it exists, so
- * the library links without it; NIL means "no default format". */
-extern MAILSTREAM *default_proto (long type) __attribute__ ((weak));
-
 /* ---------------------------------------------------------------------- */
 /* Driver registry                                                         */
 
@@ -288,6 +284,7 @@ MAILSTREAM *mail_open_work (DRIVER *d, MAILSTREAM *stream, char *name,
 {
   char *rest;
   const struct mail_callbacks *cb = NIL;
+  void *cbdata = NIL;
   DRIVER *named;
 
   if (!d || !name) return NIL;
@@ -310,6 +307,7 @@ MAILSTREAM *mail_open_work (DRIVER *d, MAILSTREAM *stream, char *name,
      * network drivers, none yet): close the old mailbox and start afresh,
      * keeping the application's callback table. */
     cb = stream->callbacks;
+    cbdata = stream->callback_data;
     stream = mail_close_full (stream, (options & OP_EXPUNGE) ? CL_EXPUNGE : NIL);
   }
   if (!stream) {
@@ -318,6 +316,7 @@ MAILSTREAM *mail_open_work (DRIVER *d, MAILSTREAM *stream, char *name,
     CORE_CACHE (stream, 0, CH_INIT);
   }
   stream->callbacks = cb ? cb : core_state ()->callbacks;
+  stream->callback_data = cbdata;
   stream->dtb = d;
   stream->original_mailbox = cpystr (name);
   stream->mailbox = cpystr (name);
@@ -424,7 +423,7 @@ long mail_expunge_full (MAILSTREAM *stream, char *sequence, long options)
 struct copy_state {
   MAILSTREAM *stream;
   unsigned long msgno;		/* last one handed out */
-  char flags[MAILTMPLEN];
+  struct buf flags;
   char date[64];
   STRING msg;
 };
@@ -437,27 +436,28 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags, char **date,
   MESSAGECACHE *elt;
   unsigned long len, i;
   char *text;
-  struct buf b = BUF_INIT;
+  struct buf *b = &cs->flags;
+  mailgets_t gets = core_state ()->gets;
   *message = NIL;
   while (++cs->msgno <= stream->nmsgs)
     if (mail_elt (stream, cs->msgno)->sequence) break;
   if (cs->msgno > stream->nmsgs) return T;	/* done */
+  core_state ()->gets = NIL;	/* we want the text, not the app's copy */
   text = mail_fetch_message (stream, cs->msgno, &len, FT_PEEK);
+  core_state ()->gets = gets;
   elt = mail_elt (stream, cs->msgno);
-  if (elt->seen) buf_puts (&b, " \\Seen");
-  if (elt->deleted) buf_puts (&b, " \\Deleted");
-  if (elt->flagged) buf_puts (&b, " \\Flagged");
-  if (elt->answered) buf_puts (&b, " \\Answered");
-  if (elt->draft) buf_puts (&b, " \\Draft");
+  buf_reset (b);
+  if (elt->seen) buf_puts (b, " \\Seen");
+  if (elt->deleted) buf_puts (b, " \\Deleted");
+  if (elt->flagged) buf_puts (b, " \\Flagged");
+  if (elt->answered) buf_puts (b, " \\Answered");
+  if (elt->draft) buf_puts (b, " \\Draft");
   for (i = 0; i < NUSERFLAGS; i++)
     if ((elt->user_flags & (1UL << i)) && stream->user_flags[i]) {
-      buf_putc (&b, ' ');
-      buf_puts (&b, stream->user_flags[i]);
+      buf_putc (b, ' ');
+      buf_puts (b, stream->user_flags[i]);
     }
-  cs->flags[0] = '\0';
-  if (b.len && b.len < sizeof cs->flags) strcpy (cs->flags, b.data + 1);
-  buf_free (&b);
-  *flags = cs->flags[0] ? cs->flags : NIL;
+  *flags = b->len ? b->data + 1 : NIL;
   *date = (elt->day && mail_date (cs->date, elt)) ? cs->date : NIL;
   INIT (&cs->msg, mail_string, text, len);
   *message = &cs->msg;
@@ -474,7 +474,10 @@ static long copy_generic (MAILSTREAM *stream, char *sequence, char *mailbox,
 	: mail_sequence (stream, (unsigned char *) sequence))) return NIL;
   memset (&cs, 0, sizeof cs);
   cs.stream = stream;
-  if (!(ret = mail_append_multiple (NIL, mailbox, copy_next, &cs))) return NIL;
+  buf_init (&cs.flags);
+  ret = mail_append_multiple (NIL, mailbox, copy_next, &cs);
+  buf_free (&cs.flags);
+  if (!ret) return NIL;
   if (options & CP_MOVE) {	/* one mail_flag call: it resets sequences */
     struct buf set = BUF_INIT;
     unsigned long first = 0;
@@ -571,8 +574,7 @@ long mail_append_multiple (MAILSTREAM *stream, char *mailbox, append_t af,
   }
   /* No driver recognises the name: the default format's driver decides
    * (it creates INBOX, or says TRYCREATE), as UW does. */
-  if (!stream && *mailbox != '{' && default_proto &&
-      (proto = default_proto (NIL)) &&
+  if (!stream && *mailbox != '{' && (proto = default_proto (NIL)) &&
       proto->dtb && proto->dtb->append)
     return (*proto->dtb->append) (proto, mailbox, af, data);
   if (*mailbox == '{' || *mailbox == '#') {

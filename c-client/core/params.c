@@ -16,10 +16,6 @@
 #include "core.h"
 #include "search-int.h"
 
-/* Threaders come from core/thread.c (search engineer).  Weak, so this file
- * links before that module exists; GET_THREADERS is NIL until then. */
-extern THREADER *mail_threaders (void) __attribute__ ((weak));
-
 static void *default_blocknotify (int reason, void *data)
 {
   return NIL;			/* nothing to do; callers may call blindly */
@@ -166,10 +162,8 @@ void *mail_parameters (MAILSTREAM *stream, long function, void *value)
   case SET_CACHE:
     st->cache = value ? (mailcache_t) value : mm_cache;
     return (void *) st->cache;
-  case GET_THREADERS:
-    /* TODO: remove the weak test once core/thread.c defines
-     * mail_threaders() (bamboo/search-int.h). */
-    return mail_threaders ? (void *) mail_threaders () : NIL;
+  case GET_THREADERS:		/* core/thread.c */
+    return (void *) mail_threaders ();
   case SET_THREADERS:
     mail_log (stream, WARN, "mail_parameters: SET_THREADERS is not permitted");
     return NIL;

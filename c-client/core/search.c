@@ -29,7 +29,6 @@
 #include <time.h>
 #include "search-int.h"
 
-
 /* ---- text matching ---- */
 
 /* Fold text for matching; always returns an fs_get'ed buffer */
@@ -67,9 +66,13 @@ static void search_unfold (const unsigned char *s, unsigned long n,
   unsigned long i;
   for (i = 0; i < n; i++) {
     if (s[i] == '\r' && i + 2 < n && s[i + 1] == '\n' &&
-	(s[i + 2] == ' ' || s[i + 2] == '\t')) i++;
-    else if (s[i] == '\n' && i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t'));
-    else buf_putc (out, s[i]);
+	(s[i + 2] == ' ' || s[i + 2] == '\t')) {
+      i++;			/* drop the CRLF, keep the WSP */
+      continue;
+    }
+    if (s[i] == '\n' && i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t'))
+      continue;
+    buf_putc (out, s[i]);
   }
 }
 

@@ -31,10 +31,7 @@ ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
   }
   elt = mail_elt (stream, msgno);
   if (stream->scache) {
-    if (msgno != stream->msgno) {
-      mail_gc (stream, GC_ENV | GC_TEXTS);
-      stream->msgno = msgno;
-    }
+    core_current (stream, msgno);	/* drops the previous envelope */
     env = &stream->env;
     b = &stream->body;
   }
@@ -73,6 +70,24 @@ ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
   if (!elt->day) elt->day = elt->month = 1;	/* UW's bogus default */
   if (body) *body = *b;
   return *env;
+}
+
+MESSAGECACHE *core_current (MAILSTREAM *stream, unsigned long msgno)
+{
+  MESSAGECACHE *old;
+  if (stream->msgno != msgno) {
+    if (stream->msgno && stream->msgno <= stream->nmsgs &&
+	(old = (MESSAGECACHE *) CORE_CACHE (stream, stream->msgno, CH_ELT)))
+      mail_gc_msg (&old->private.msg, GC_TEXTS);
+    if (stream->scache) {	/* short cache: only this message's data */
+      mail_free_envelope (&stream->env);
+      mail_free_body (&stream->body);
+    }
+    if (stream->text.data) fs_give ((void **) &stream->text.data);
+    stream->text.size = 0;
+    stream->msgno = msgno;
+  }
+  return msgno ? mail_elt (stream, msgno) : NIL;
 }
 
 ENVELOPE *mail_fetch_structure (MAILSTREAM *stream, unsigned long msgno,

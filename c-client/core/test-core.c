@@ -283,8 +283,9 @@ static void test_fatal (void)
   CHECK (dies_with (bad_elt, "FATAL:Bad msgno 4"));
   CHECK (dies_with (double_lock, "FATAL:Lock when already locked"));
   CHECK (dies_with (bad_version, "FATAL:c-client library version skew"));
+  ev.fatal = 0;
   mail_versioncheck (CCLIENTVERSION);	/* the right one is fine */
-  CHECK (1);
+  CHECK_INTEQ (ev.fatal, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -363,7 +364,11 @@ static void test_flags (void)
   }
   s->kwd_create = NIL;		/* a mailbox that takes no new keywords */
   CHECK (mail_parse_flags (s, "Fresh", &uf) == 0 && uf == 0);
-  CHECK (mail_keyword_index (s, "Fresh", 1) == -1);
+  CHECK (mail_keyword_index (s, "Fresh", 1) == -1);	/* not even drivers */
+  s->kwd_create = T;
+  CHECK (mail_keyword_index (s, "Fresh", 1) == 0);
+  CHECK (mail_keyword_index (s, "bad]kw", 1) == -1);
+  CHECK (mail_parse_flags (s, "fresh", &uf) == 0 && uf == 1);
   bare_free (s);
 
   /* mail_elt_apply_flags reports changes */
@@ -619,6 +624,15 @@ static void test_params (void)
   CHECK_INTEQ (bn_called, 1);
   mail_parameters (NIL, SET_BLOCKNOTIFY, NIL);
   CHECK (mail_parameters (NIL, GET_BLOCKNOTIFY, NIL) != NIL);
+  {				/* from core/thread.c */
+    THREADER *t = (THREADER *) mail_parameters (NIL, GET_THREADERS, NIL);
+    int n = 0;
+    for (; t; t = t->next) if (t->name && t->dispatch) n++;
+    CHECK (n >= 2);		/* ORDEREDSUBJECT and REFERENCES */
+  }
+  mm_log_calls = 0;		/* not allowed, and said so */
+  CHECK (mail_parameters (NIL, SET_THREADERS, NIL) == NIL);
+  CHECK_INTEQ (mm_log_calls, 1);
   /* unknown codes: NIL and a warning, never a crash */
   mm_log_calls = 0;
   CHECK (mail_parameters (NIL, 99999, (void *) 1L) == NIL);

@@ -99,6 +99,7 @@ static const struct {
   { "UID 1:3", "NIL", "Unknown search criterion: UID" },
   { "SEEN bogus", "NIL", "Unknown search criterion: bogus" },
   { "\"SEEN\"", "NIL", "Unknown search criterion" },
+  { "SEEN\r\nX", "NIL", "Unknown search criterion: SEEN??X" },
   { "FROM", "NIL", "argument to search criterion FROM" },
   { "FROM   ", "NIL", "argument to search criterion FROM" },
   { "TEXT \"a", "NIL", "argument to search criterion TEXT" },
@@ -138,6 +139,20 @@ static void test_criteria (void)
     if (p) mail_free_searchpgm (&p);
   }
   CHECK (mail_criteria (NIL) == NIL);
+  {				/* a bounded number of keys */
+    struct buf b = BUF_INIT;
+    SEARCHPGM *p;
+    unsigned long k;
+    for (k = 0; k < LIM_SEARCH_KEYS; k++) buf_puts (&b, "FROM x ");
+    p = mail_criteria (b.data);
+    CHECK (p != NIL);
+    mail_free_searchpgm (&p);
+    buf_puts (&b, "SEEN");
+    lastlog[0] = '\0';
+    CHECK (mail_criteria (b.data) == NIL);
+    CHECK (strstr (lastlog, "Too many") != NULL);
+    buf_free (&b);
+  }
 }
 
 static void test_criteria_string (void)

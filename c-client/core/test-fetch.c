@@ -222,19 +222,30 @@ static long mem_delete (MAILSTREAM *stream, char *mailbox)
   return T;
 }
 
+static int list_calls;
+static void mem_list (MAILSTREAM *stream, char *ref, char *pat)
+{
+  int i;
+  list_calls++;
+  for (i = 0; i < 8; i++)
+    if (boxes[i].name && pmatch_full ((unsigned char *) boxes[i].name,
+				      (unsigned char *) pat, '/'))
+      mail_list_cb (stream, '/', boxes[i].name, LATT_NOINFERIORS);
+}
+
 static DRIVER memdriver = {
   .name = "mem", .flags = DR_LOCAL | DR_MAIL,
   .valid = mem_valid, .open = mem_open, .close = mem_close,
   .header = mem_header, .text = mem_text, .flagmsg = mem_flagmsg,
   .expunge = mem_expunge, .ping = mem_ping, .append = mem_append,
-  .create = mem_create, .mbxdel = mem_delete,
+  .create = mem_create, .mbxdel = mem_delete, .list = mem_list,
 };
 
 /* ---------------------------------------------------------------------- */
 /* Events                                                                  */
 
 static struct {
-  int exists, expunged, flags, log, notify, status, errors;
+  int exists, expunged, flags, log, notify, status, errors, list, lsub;
   unsigned long last_expunged, last_flags;
   MAILSTATUS st;
   char text[MAILTMPLEN];
@@ -260,7 +271,14 @@ static void c_status (MAILSTREAM *s, char *m, MAILSTATUS *st)
   ev.status++;
   ev.st = *st;
 }
+static void c_list (MAILSTREAM *s, int d, char *n, long a) { ev.list++; }
+static void c_lsub (MAILSTREAM *s, int d, char *n, long a)
+{
+  ev.lsub++;
+  snprintf (ev.text, sizeof ev.text, "%s", n);
+}
 static struct mail_callbacks cbs = {
+  .list = c_list, .lsub = c_lsub,
   .exists = c_exists, .expunged = c_expunged, .flags = c_flags,
   .log = c_log, .notify = c_notify, .status = c_status,
 };
@@ -441,9 +459,67 @@ static void test_sections (void)
     longsec[sizeof longsec - 1] = '\0';
     FETCHED (mail_fetch_body (s, 2, longsec, &len_, FT_PEEK), "");
   }
+  /* BODY offsets that lie about the text are clamped, never followed */
+  {
+    BODY *b = mail_body (s, 2, (unsigned char *) "1");
+    unsigned long off = b->contents.offset, bytes = b->size.bytes;
+    unsigned long moff = b->mime.offset, msize = b->mime.text.size;
+    mail_fetch_header (s, 1, NIL, NIL, &len_, FT_PEEK);	/* drop caches */
+    b = mail_body (s, 2, (unsigned char *) "1");
+    b->contents.offset = 1UL << 40;
+    b->size.bytes = 100;
+    FETCHED (mail_fetch_body (s, 2, "1", &len_, FT_PEEK), "");
+    mail_fetch_header (s, 1, NIL, NIL, &len_, FT_PEEK);
+    b->contents.offset = strlen (T2) - 4;
+    b->size.bytes = 1UL << 40;
+    b->contents.text.size = 0;
+    FETCHED (mail_fetch_body (s, 2, "1", &len_, FT_PEEK), "--\r\n");
+    mail_fetch_header (s, 1, NIL, NIL, &len_, FT_PEEK);
+    b->mime.offset = (unsigned long) -5;
+    b->mime.text.size = 50;
+    FETCHED (mail_fetch_mime (s, 2, "1", &len_, FT_PEEK), "");
+    mail_fetch_header (s, 1, NIL, NIL, &len_, FT_PEEK);
+    b->contents.offset = off;	/* restore */
+    b->size.bytes = bytes;
+    b->contents.text.size = 0;
+    b->mime.offset = moff;
+    b->mime.text.size = msize;
+    FETCHED (mail_fetch_body (s, 2, "1", &len_, FT_PEEK), "part one");
+  }
   /* UIDs */
   FETCHED (mail_fetch_body (s, 2, "1", &len_, FT_PEEK | FT_UID), "part one");
   FETCHED (mail_fetch_body (s, 9, "1", &len_, FT_PEEK | FT_UID), "");
+
+  /* texts of one message stay valid together; the next message's fetch
+   * releases them (memory stays at one message) */
+  {
+    unsigned long hl, tl, pl;
+    char *h = mail_fetch_header (s, 2, NIL, NIL, &hl, FT_PEEK);
+    char *t = mail_fetch_text (s, 2, NIL, &tl, FT_PEEK);
+    char *p = mail_fetch_body (s, 2, "2.1", &pl, FT_PEEK);
+    char *m = mail_fetch_mime (s, 2, "1", &pl, FT_PEEK);
+    CHECK_MEMEQ (h, hl, H2, strlen (H2));
+    CHECK_MEMEQ (t, tl, T2, strlen (T2));
+    CHECK_STREQ (p, "alt plain");
+    CHECK_STREQ (m, "Content-Type: text/plain\r\n\r\n");
+    CHECK (h == (char *) mail_elt (s, 2)->private.msg.header.text.data);
+    text_calls = 0;
+    CHECK (mail_fetch_text (s, 2, NIL, &tl, FT_PEEK) == t);	/* cached */
+    CHECK_INTEQ (text_calls, 0);
+    mail_fetch_header (s, 1, NIL, NIL, &hl, FT_PEEK);
+    CHECK (mail_elt (s, 2)->private.msg.header.text.data == NIL);
+    CHECK (mail_elt (s, 2)->private.msg.text.text.data == NIL);
+    CHECK_INTEQ (s->msgno, 1);
+    /* and the parser's sizes survive, so a refetch still works */
+    FETCHED (mail_fetch_header (s, 2, "2", NIL, &len_, FT_PEEK),
+	     "From: inner@c.example\r\nSubject: inner\r\n"
+	     "Content-Type: multipart/alternative; boundary=\"YY\"\r\n\r\n");
+    mail_fetch_header (s, 1, NIL, NIL, &hl, FT_PEEK);
+    FETCHED (mail_fetch_header (s, 2, "2", NIL, &len_, FT_PEEK),
+	     "From: inner@c.example\r\nSubject: inner\r\n"
+	     "Content-Type: multipart/alternative; boundary=\"YY\"\r\n\r\n");
+    FETCHED (mail_fetch_mime (s, 2, "1", &len_, FT_PEEK), "Content-Type: text/plain\r\n\r\n");
+  }
 
   /* header lines */
   lines = mail_newstringlist ();
@@ -771,9 +847,27 @@ static void test_folders (void)
   CHECK (box_find ("INBOX") && box_find ("INBOX")->n == 0);
   CHECK (box_find ("mem:oldinbox") && box_find ("mem:oldinbox")->n == 2);
   mail_close (s);
-  /* list with no driver list: nothing, no crash */
-  mail_list (NIL, "", "*");
-  mail_scan (NIL, "", "*", "x");
+  /* list: every enabled driver; a remote pattern skips local drivers */
+  list_calls = ev.list = 0;
+  mail_list (NIL, "", "mem:*");
+  CHECK_INTEQ (list_calls, 1);
+  CHECK_INTEQ (ev.list, 3);	/* mem:box mem:other mem:oldinbox */
+  mail_list (NIL, "", "{host}*");
+  mail_list (NIL, "{host}", "*");
+  CHECK_INTEQ (list_calls, 1);
+  mail_scan (NIL, "", "*", "x");	/* no driver scans: nothing, no crash */
+  /* subscriptions without driver support: the os/ subscription list in
+   * the scratch home, and lsub falls back to reading it */
+  CHECK (mail_subscribe (NIL, "mem:box"));
+  CHECK (!mail_subscribe (NIL, "mem:nothere"));
+  ev.lsub = 0;
+  mail_lsub (NIL, NIL, "mem:*");
+  CHECK_INTEQ (ev.lsub, 1);
+  CHECK_STREQ (ev.text, "mem:box");
+  CHECK (mail_unsubscribe (NIL, "mem:box"));
+  ev.lsub = 0;
+  mail_lsub (NIL, NIL, "*");
+  CHECK_INTEQ (ev.lsub, 0);
   {
     char big[NETMAXMBX + 10];
     memset (big, 'x', sizeof big - 1);

@@ -86,6 +86,10 @@ static struct tmsg box[] = {
     "From: aaron@example.com\r\n"
     "To: Zoe <zoe@example.com>\r\n"
     "Subject: hello WORLD (fwd)\r\n"
+    "Sender: sec@example.com\r\n"
+    "Reply-To: replies@example.com\r\n"
+    "Newsgroups: comp.mail.imap\r\n"
+    "Followup-To: poster\r\n"
     "X-Folded: first\r\n"
     " second\r\n"
     "Message-ID: <6@x>\r\n"
@@ -97,9 +101,12 @@ static struct tmsg box[] = {
 #define NBOX (sizeof box / sizeof box[0])
 #define UID(i) (100 + 10 * (i))	/* UIDs differ from message numbers */
 
+static struct tmsg *cur = box;	/* the mailbox being served */
+static unsigned long ncur = NBOX;
+
 static const char *msg_text (unsigned long msgno)
 {
-  return box[msgno - 1].text;
+  return cur[msgno - 1].text;
 }
 
 static unsigned long header_len (const char *m)
@@ -119,15 +126,15 @@ static MAILSTREAM *td_open (MAILSTREAM *stream)
 {
   unsigned long i;
   if (!stream) return NIL;
-  mail_exists (stream, NBOX);
+  mail_exists (stream, ncur);
   stream->user_flags[0] = cpystr ("$Work");
   stream->user_flags[1] = cpystr ("Junk");
-  for (i = 1; i <= NBOX; i++) {
+  for (i = 1; i <= ncur; i++) {
     MESSAGECACHE *elt = mail_elt (stream, i);
-    const char *f = box[i - 1].flags;
+    const char *f = cur[i - 1].flags;
     elt->private.uid = UID (i);
     elt->rfc822_size = strlen (msg_text (i));
-    mail_parse_date (elt, (unsigned char *) box[i - 1].idate);
+    mail_parse_date (elt, (unsigned char *) cur[i - 1].idate);
     elt->seen = strchr (f, 'S') != NULL;
     elt->flagged = strchr (f, 'F') != NULL;
     elt->answered = strchr (f, 'A') != NULL;
@@ -137,7 +144,7 @@ static MAILSTREAM *td_open (MAILSTREAM *stream)
     elt->user_flags = (strchr (f, 'W') ? 1 : 0) | (strchr (f, 'J') ? 2 : 0);
     elt->valid = T;
   }
-  stream->uid_last = UID (NBOX);
+  stream->uid_last = UID (ncur);
   return stream;
 }
 
@@ -167,6 +174,22 @@ static unsigned long *td_sort (MAILSTREAM *stream, char *charset,
 {
   sort_calls++;
   return mail_sort_msgs (stream, charset, spg, pgm, flags);
+}
+
+static unsigned long search_calls;
+static long td_search (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm,
+		       long flags)
+{
+  search_calls++;
+  return mail_search_default (stream, charset, pgm, flags);
+}
+
+static unsigned long thread_calls;
+static THREADNODE *td_thread (MAILSTREAM *stream, char *type, char *charset,
+			      SEARCHPGM *spg, long flags)
+{
+  thread_calls++;
+  return NIL;
 }
 
 static DRIVER testdriver = {
@@ -413,6 +436,15 @@ static SEARCHPGM *build (int which, MAILSTREAM *stream)
   case 33: p->in_reply_to = sl ("1@X"); break;
   case 34: break;			/* empty program */
   case 35: p->return_path = sl ("x"); break;
+  case 37: p->sender = sl ("SEC@"); break;
+  case 38: p->reply_to = sl ("replies"); break;
+  case 39: p->newsgroups = sl ("comp.mail"); break;
+  case 40: p->followup_to = sl ("poster"); break;
+  case 41: p->reply_to = sl (""); break;	/* defaults to From (UW) */
+  case 42: p->body = sl (""); break;
+  case 43: p->text = sl (""); break;
+  case 44: p->cc = sl ("bob"); p->to = sl ("alice"); p->from = sl ("joe"); break;
+  case 45: p->cc = sl ("bob"); p->to = sl ("alice"); p->from = sl ("zed"); break;
   case 36:			/* OR with a NIL side matches everything */
     mail_free_searchpgm (&p);
     p = or_of (crit ("DELETED"), NIL);
@@ -427,6 +459,7 @@ static const char *build_expect[] = {
   "1 2 3", "6", "6", "2 4 5", "6", "4 5 6", "",
   "1 2 5", "2 3 4 6", "3 4 6", "2 3 4 6", "1 5",
   "1 2 3 4 5 6", "", "2", "3 6", "2", "1 2 3 4 5 6", "", "1 2 3 4 5 6",
+  "6", "6", "6", "6", "1 2 3 4 6", "1 2 3 4 5 6", "1 2 3 4 5 6", "1", "",
 };
 
 static void test_built_search (MAILSTREAM *stream)
@@ -460,6 +493,15 @@ static void test_search_options (MAILSTREAM *stream)
   got = searched_bits (stream);
   CHECK_STREQ (got, "1 2 5");
   fs_give ((void **) &got);
+  {				/* the driver's .search slot comes first */
+    unsigned long before = search_calls;
+    testdriver.search = td_search;
+    got = run (stream, NIL, crit ("FLAGGED"), NIL);
+    testdriver.search = NIL;
+    CHECK_INTEQ (search_calls, before + 1);
+    CHECK_STREQ (got, "2");
+    fs_give ((void **) &got);
+  }
   /* without SE_FREE the program is the caller's and is reusable */
   p = crit ("UNSEEN");
   CHECK (mail_search_full (stream, NIL, p, NIL));
@@ -703,6 +745,22 @@ static void test_sort (MAILSTREAM *stream)
     CHECK (l && l[0] == 6);
     if (l) fs_give ((void **) &l);
   }
+  {				/* a driver's .search selects for SORT, silently */
+    unsigned long *l, before = search_calls;
+    char *got;
+    testdriver.search = td_search;
+    buf_reset (&hits);
+    l = mail_sort (stream, NIL, crit ("SEEN"), sortpgm ("REVERSE ARRIVAL"),
+		   SE_FREE | SO_FREE);
+    testdriver.search = NIL;
+    CHECK_INTEQ (search_calls, before + 1);
+    got = list_text (l);
+    CHECK_STREQ (got, "5 1");
+    CHECK_STREQ (buf_cstr (&hits), "");
+    CHECK (!stream->silent);
+    fs_give ((void **) &got);
+    fs_give ((void **) &l);
+  }
   /* sorting announces nothing through mm_searched */
   buf_reset (&hits);
   {
@@ -776,6 +834,14 @@ static void test_thread (MAILSTREAM *stream)
     fs_give ((void **) &got);
     mail_free_threadnode (&t);
   }
+  {				/* the driver's .thread slot comes first */
+    unsigned long before = thread_calls;
+    testdriver.thread = td_thread;
+    CHECK (mail_thread (stream, "REFERENCES", NIL, crit ("ALL"), SE_FREE)
+	   == NIL);
+    testdriver.thread = NIL;
+    CHECK_INTEQ (thread_calls, before + 1);
+  }
   e = nerrors;
   CHECK (mail_thread (stream, "NOSUCH", NIL, NIL, NIL) == NIL);
   CHECK_INTEQ (nerrors, e + 1);
@@ -785,6 +851,88 @@ static void test_thread (MAILSTREAM *stream)
   CHECK (mail_thread (stream, "REFERENCES", "X-BAD", crit ("ALL"), SE_FREE)
 	 == NIL);
   CHECK_INTEQ (nerrors, e + 1);
+}
+
+/* ---- hostile messages ---- */
+
+static void test_hostile (void)
+{
+  struct tmsg h[6];
+  struct buf b = BUF_INIT;
+  MAILSTREAM *stream;
+  unsigned long i, *l;
+  THREADNODE *t;
+  char *got;
+  int k;
+
+  memset (h, 0, sizeof h);
+  for (k = 0; k < 6; k++) {
+    h[k].idate = "01-Feb-2019 10:00:00 +0000";
+    h[k].flags = "";
+  }
+  /* 1: multiparts nested 200 deep, the needle at the bottom */
+  buf_puts (&b, "Subject: deep\r\nContent-Type: multipart/mixed; "
+	    "boundary=\"b0\"\r\n\r\n");
+  for (i = 1; i < 200; i++)
+    buf_printf (&b, "--b%lu\r\nContent-Type: multipart/mixed; "
+		"boundary=\"b%lu\"\r\n\r\n", i - 1, i);
+  buf_puts (&b, "--b199\r\nContent-Type: text/plain\r\n\r\nDEEPNEEDLE\r\n");
+  for (i = 200; i-- > 0;) buf_printf (&b, "--b%lu--\r\n", i);
+  h[0].text = buf_detach (&b);
+  /* 2: a 200k folded Subject and 20000 References */
+  buf_puts (&b, "Subject: Re:");
+  for (i = 0; i < 20000; i++) buf_puts (&b, " word\r\n");
+  buf_puts (&b, " LASTWORD\r\nMessage-ID: <h2@x>\r\nReferences:");
+  for (i = 0; i < 20000; i++) buf_printf (&b, " <r%lu@x>\r\n", i);
+  buf_puts (&b, " <h1@x>\r\n\r\nbody\r\n");
+  h[1].text = buf_detach (&b);
+  /* 3: broken base64, unknown charset, no blank line before EOF */
+  h[2].text = "Subject: junk\r\nContent-Type: text/plain; charset=x-no-such\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\n%%%% not base64 JUNKWORD ====\r\n";
+  /* 4: nothing at all */
+  h[3].text = "";
+  /* 5: header only, no body, no terminating newline */
+  h[4].text = "Subject: bare";
+  /* 6: a reference loop through Message-IDs and a self reference */
+  h[5].text = "Message-ID: <h1@x>\r\nReferences: <h2@x> <h1@x>\r\n"
+    "Subject: loop\r\n\r\nx\r\n";
+
+  cur = h;
+  ncur = 6;
+  stream = mail_open (NIL, "#test", NIL);
+  if (CHECK (stream != NIL)) {
+    got = run (stream, NIL, crit ("BODY DEEPNEEDLE"), NIL);
+    CHECK (strcmp (got, "FAIL") != 0);	/* no crash; depth is the parser's */
+    fs_give ((void **) &got);
+    got = run (stream, NIL, crit ("SUBJECT \"word word LASTWORD\""), NIL);
+    CHECK_STREQ (got, "2");
+    fs_give ((void **) &got);
+    got = run (stream, NIL, crit ("BODY JUNKWORD"), NIL);
+    CHECK_STREQ (got, "3");		/* undecodable: searched raw */
+    fs_give ((void **) &got);
+    got = run (stream, NIL, crit ("TEXT bare"), NIL);
+    CHECK_STREQ (got, "5");
+    fs_give ((void **) &got);
+    got = run (stream, NIL, crit ("TEXT \"\""), NIL);
+    CHECK_STREQ (got, "1 2 3 4 5 6");
+    fs_give ((void **) &got);
+    l = mail_sort (stream, NIL, NIL, sortpgm ("SUBJECT"), SO_FREE);
+    got = list_text (l);
+    CHECK_STREQ (got, "4 5 1 3 6 2");	/* "", BARE, DEEP, JUNK, LOOP, WORD.. */
+    fs_give ((void **) &got);
+    fs_give ((void **) &l);
+    t = mail_thread (stream, "REFERENCES", NIL, NIL, NIL);
+    got = thread_text (t);
+    /* 6 (h1) and 2 (h2) reference each other: 2 ends up under 6 */
+    CHECK_STREQ (got, "(1)(3)(4)(5)(6 2)");
+    fs_give ((void **) &got);
+    mail_free_threadnode (&t);
+    mail_close (stream);
+  }
+  cur = box;
+  ncur = NBOX;
+  fs_give ((void **) &h[0].text);
+  fs_give ((void **) &h[1].text);
 }
 
 int main (void)
@@ -815,6 +963,15 @@ int main (void)
   test_sort (stream);
   test_thread (stream);
   mail_close (stream);
+  /* the same with a short cache: one message's texts at a time */
+  stream = mail_open (NIL, "#test", OP_SHORTCACHE);
+  if (CHECK (stream != NIL)) {
+    test_criteria_search (stream);
+    test_sort (stream);
+    test_thread (stream);
+    mail_close (stream);
+  }
+  test_hostile ();
   fs_give ((void **) &m4text);
   buf_free (&hits);
   return unit_done ();

@@ -222,6 +222,12 @@ static const struct {
       { 2, "S", 1, "<c@x>", "<gone@x>", NULL },
       { 3, "S", 0, "<d@x>", "<gone2@x>", NULL },
       { 4, "S", 1, "<e@x>", "<gone2@x>", NULL } }, "((1)(2)(3)(4))" },
+  /* RFC 5256 5.B.i: a dummy's thread subject is its earliest child's.
+   * UW took the first child linked (here 2) and merged 1 in: ((1)(3)(2)) */
+  { "dummy thread subject from its earliest child", 3, {
+      { 50, "M", 1, "<c@x>", NULL, NULL },
+      { 300, "M", 1, "<a@x>", NULL, "<x@x>" },
+      { 200, "H", 0, "<b@x>", NULL, "<x@x>" } }, "(1)((3)(2))" },
   { "children sorted by date at every level", 5, {
       { 1, "A", 0, "<a@x>", NULL, NULL },
       { 50, "A", 1, "<b@x>", "<a@x>", NULL },

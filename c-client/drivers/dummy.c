@@ -384,6 +384,18 @@ dummy_canonicalize (MAILSTREAM *stream, const char *ref, const char *pat)
   return buf_detach (&b);
 }
 
+/* Does the pattern match INBOX?  As UW, the pattern is upper-cased for
+ * this test, so "in%" finds INBOX too. */
+static int
+dummy_inbox_matches (const char *pat)
+{
+  char *up = ucase (cpystr (pat));
+  int r = pm ("INBOX", up);
+
+  fs_give ((void **) &up);
+  return r;
+}
+
 /* Is there a directory-format driver (mix, mh, maildir) claiming INBOX?
  * Then INBOX may have children. */
 static int
@@ -418,11 +430,23 @@ dummy_scan (MAILSTREAM *stream, char *ref, char *pat, char *contents)
 
   if (!pat || !*pat) {		/* LIST ref "": the delimiter and root */
     if ((test = dummy_canonicalize (stream, ref, "*")) != NIL) {
+      char *dir;
+      struct stat sbuf;
+
       if ((s = strchr (test, '/')) != NIL)
 	s[1] = '\0';
       else
 	*test = '\0';
-      mail_list_cb (stream, '/', test, LATT_NOSELECT);
+      /* like UW, a real directory also gets \Has(No)Children */
+      if (*test && (dir = env_mailbox_path (test, &error)) != NIL) {
+	if (!stat (dir, &sbuf) && S_ISDIR (sbuf.st_mode))
+	  dummy_listed (&w, '/', test, LATT_NOSELECT, dir);
+	else
+	  mail_list_cb (stream, '/', test, LATT_NOSELECT);
+	fs_give ((void **) &dir);
+      }
+      else
+	mail_list_cb (stream, '/', test, LATT_NOSELECT);
       fs_give ((void **) &test);
     }
     return;
@@ -463,8 +487,7 @@ dummy_scan (MAILSTREAM *stream, char *ref, char *pat, char *contents)
       fs_give ((void **) &dir);
   }
   /* INBOX is always there, whether or not the spool file exists yet */
-  if (!w.stopped && pmatch_full ((unsigned char *) "INBOX",
-				 (unsigned char *) test, '/')) {
+  if (!w.stopped && dummy_inbox_matches (test)) {
     char *spool = cpystr (sysinbox ());
 
     dummy_listed (&w, NIL, "INBOX", dummy_inbox_dirfmt () ? NIL
@@ -498,7 +521,7 @@ dummy_lsub (MAILSTREAM *stream, char *ref, char *pat)
     if (*s == '{' || count >= LIM_LIST_ENTRIES)
       continue;			/* remote names belong to other drivers */
     if (is_inbox (s)) {
-      if (pm ("INBOX", test)) {
+      if (dummy_inbox_matches (test)) {
 	mail_lsub_cb (stream, NIL, s, LATT_NOINFERIORS);
 	count++;
       }
@@ -672,15 +695,9 @@ dummy_rename (MAILSTREAM *stream, char *old, char *newname)
 	      "already exists", old, newname);
     goto done;
   }
-  /* create the superiors of the new name */
-  if ((s = strrchr (to, '/')) != NIL && s != to) {
-    char c = s[1];
-
-    s[1] = '\0';
-    if (!path_create (stream, to))
-      goto done;
-    s[1] = c;
-  }
+  /* create the superiors of the new name (to has no trailing '/' now) */
+  if ((s = strrchr (to, '/')) != NIL && s != to && !path_create (stream, to))
+    goto done;
   if (renameat2 (AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) &&
       ((errno != EINVAL && errno != ENOSYS) || rename (from, to)))
     mail_log (stream, ERROR, "Can't rename mailbox %.80s to %.80s: %s", old,

@@ -346,7 +346,12 @@ test_list (void)
   dummydriver.list (NIL, "Mail/sub", "");
   CHECK_INTEQ (nlisted, 1);
   if (nlisted)
-    CHECK_STREQ (listed[0], "/ Mail/ 2");
+    CHECK_STREQ (listed[0], "/ Mail/ 22");	/* NoSelect HasChildren */
+  clear_listed ();
+  dummydriver.list (NIL, "nodir/x", "");
+  CHECK_INTEQ (nlisted, 1);
+  if (nlisted)
+    CHECK_STREQ (listed[0], "/ nodir/ 2");
 
   /* INBOX in any case */
   clear_listed ();
@@ -356,6 +361,12 @@ test_list (void)
   clear_listed ();
   dummydriver.list (NIL, "", "IN*");
   CHECK (listed_with ("INBOX", LATT_NOINFERIORS));
+  clear_listed ();
+  dummydriver.list (NIL, "", "in%");	/* UW upper-cases for this test */
+  CHECK (listed_with ("INBOX", LATT_NOINFERIORS));
+  clear_listed ();
+  dummydriver.list (NIL, "", "Mail/INBOX");
+  CHECK (not_listed ("INBOX"));
 
   /* "*" walks everything, but not through the loops */
   clear_listed ();

@@ -67,9 +67,10 @@ enum unix_hdr_kind unix_scan_hdr_kind (const char *line, size_t len,
 
 int unix_scan_hidden (enum unix_hdr_kind k)
 {
-  /* Content-Length is hidden from clients (it is never trusted and is
-   * wrong for the CRLF form they see) but kept in the file, as UW keeps it. */
-  return k != UHK_OTHER;
+  /* Content-Length is recognised (so it is never trusted) but shown to
+   * clients and counted in RFC822.SIZE, as UW does: sizes must agree when
+   * UW and Bamboo serve the same mailbox. */
+  return k != UHK_OTHER && k != UHK_CLENGTH;
 }
 
 static const char *us_skipsp (const char *s, const char *e)
@@ -176,26 +177,23 @@ unsigned long unix_scan_buffer (const char *p, size_t len, off_t base,
 	b = lq + 1;
 	break;
       }
-      if (*h == 'F' && us_is_from (h, end, &nextmf)) {
-	have_nextmf = 1;	/* no body: the next message starts here */
-	b = h;
-	break;
-      }
+      /* no From_ check here: like UW, a message ends only after its header
+       * has ended (an empty line), whatever the header lines look like */
       if (*h == ' ' || *h == '\t') {	/* continuation */
-	if (in_hidden) {
-	  sm.bad_cont |= (in_hidden != UHK_CLENGTH);
+	if (unix_scan_hidden ((enum unix_hdr_kind) in_hidden)) {
+	  sm.bad_cont = 1;
 	  run_broken = 1;
 	}
 	else
-	  hsize += ll + (lq ? 2 : 0);
+	  hsize += ll + 2;	/* an unended last line is shown ended */
 	h = lq ? lq + 1 : end;
 	continue;
       }
       k = unix_scan_hdr_kind (h, ll, &vo);
       in_hidden = (int) k;
       if (k == UHK_OTHER || k == UHK_CLENGTH) {
-	if (k == UHK_OTHER)
-	  hsize += ll + (lq ? 2 : 0);
+	if (!unix_scan_hidden (k))
+	  hsize += ll + 2;	/* an unended last line is shown ended */
 	else
 	  sm.m.hidden = 1;
 	if (nrun)
@@ -268,8 +266,11 @@ unsigned long unix_scan_buffer (const char *p, size_t len, off_t base,
       }
       h = lq ? lq + 1 : end;
     }
-    if (b == NULL)
-      b = end;			/* header runs to the end of the file */
+    if (b == NULL) {		/* header runs to the end of the file */
+      b = end;
+      sm.m.hdr_open = 1;
+      hsize += 2;		/* clients see it ended by an empty line */
+    }
     sm.m.body = base + (b - p);
     sm.m.hdr_crlf = (uint32_t) (hsize > UINT32_MAX ? UINT32_MAX : hsize);
 

@@ -480,6 +480,21 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
   return r;
 }
 
+/* Is there a journal (complete or not) for this file?  Cheap: two stats. */
+int unix_journal_pending (const char *path, dev_t dev, ino_t ino)
+{
+  struct buf dirb = BUF_INIT, jb = BUF_INIT;
+  struct stat sb;
+  int found = 0, which;
+  for (which = 2; which >= 1 && !found; which--) {
+    journal_where (path, dev, ino, &dirb, &jb, which);
+    found = lstat (buf_cstr (&jb), &sb) == 0;
+  }
+  buf_free (&dirb);
+  buf_free (&jb);
+  return found;
+}
+
 int unix_journal_recover (MAILSTREAM *stream, int fd, const char *path)
 {
   struct stat sb;
@@ -493,12 +508,15 @@ int unix_journal_recover (MAILSTREAM *stream, int fd, const char *path)
 /* ---------------------------------------------------------------------- */
 /* Rewrite                                                                */
 
-/* Append src[0..n) to b with CR LF turned into LF (UW writes LF files) */
+/* Append src[0..n) to b with CR LF turned into LF (UW writes LF files).
+ * A line whose text itself ends in CR ("x\r\r\n") keeps its bytes: made
+ * "x\r\n" it would read back differently (a lone "\r\r\n" line would even
+ * become the empty line that ends a header). */
 static void put_lf (struct buf *b, const char *s, size_t n)
 {
-  const char *e = s + n, *cr;
+  const char *start = s, *e = s + n, *cr;
   while (s < e && (cr = memchr (s, '\r', (size_t) (e - s)))) {
-    if (cr + 1 < e && cr[1] == '\n') {
+    if (cr + 1 < e && cr[1] == '\n' && !(cr > start && cr[-1] == '\r')) {
       buf_append (b, s, (size_t) (cr - s));
       s = cr + 1;
     }
@@ -561,9 +579,20 @@ static void gen_message (struct buf *b, MAILSTREAM *stream, const char *map,
   put_header_kept (b, map + m->hdr, map + m->body);
   unix_status_block (b, stream, elt_fl (elt), elt->user_flags,
 		     elt->private.uid, base, 1);
-  put_lf (b, map + m->body, (size_t) (m->end - m->body));
-  if (m->end > m->body && map[m->end - 1] != '\n')
+  if (m->end > m->body && map[m->end - 1] != '\n') {
+    /* text cut off without its last newline (the end of the file): the
+     * newline we must add could turn that line into a From_ line */
+    const char *s = map + m->body, *e = map + m->end, *ls = e;
+    while (ls > s && ls[-1] != '\n')
+      ls--;
+    put_lf (b, s, (size_t) (ls - s));
+    if (e - ls >= 5 && memcmp (ls, "From ", 5) == 0)
+      buf_putc (b, '>');
+    put_lf (b, ls, (size_t) (e - ls));
     buf_putc (b, '\n');
+  }
+  else
+    put_lf (b, map + m->body, (size_t) (m->end - m->body));
   buf_putc (b, '\n');		/* separator */
 }
 
@@ -873,8 +902,13 @@ done:
 /* ---------------------------------------------------------------------- */
 /* A one-extent journaled patch (append's update of the uid data)         */
 
-static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
-			  off_t off, const char *data, size_t len)
+/* One journaled extent: at offset at, the bytes d[0..dlen) followed by the
+ * file's own bytes [cfrom, cto); the file then has length newlen (-1: keep
+ * its length).  0, or -1 after logging (the file is then unchanged, or the
+ * journal stays to be replayed). */
+static int journal_commit (MAILSTREAM *stream, int fd, const char *path,
+			   off_t at, const char *d, size_t dlen, off_t cfrom,
+			   off_t cto, off_t newlen)
 {
   struct buf dirb = BUF_INIT, jb = BUF_INIT;
   struct jwriter jw;
@@ -884,6 +918,8 @@ static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
 
   if (fstat (fd, &sb) < 0)
     return -1;
+  if (newlen < 0)
+    newlen = sb.st_size;
   memset (&jw, 0, sizeof jw);
   jw.sum = 14695981039346656037ULL;
   journal_where (path, sb.st_dev, sb.st_ino, &dirb, &jb, 0);
@@ -896,15 +932,28 @@ static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
   jw.pos = JHDR;
   if (pwrite_all (jw.fd, hdr, JHDR, 0) < 0)
     jw.err = errno;
-  jw_begin (&jw, off);
-  jw_data (&jw, data, len);
+  jw_begin (&jw, at);
+  jw_data (&jw, d, dlen);
+  if (cto > cfrom) {
+    char *chunk = fs_get (1 << 16);
+    off_t o;
+    for (o = cfrom; o < cto && !jw.err;) {
+      size_t k = (cto - o > (1 << 16)) ? (1 << 16) : (size_t) (cto - o);
+      if (pread_all (fd, chunk, k, o) < 0)
+	jw.err = errno;
+      else
+	jw_data (&jw, chunk, k);
+      o += (off_t) k;
+    }
+    fs_give ((void **) &chunk);
+  }
   jw_end (&jw);
   memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
   put64 (hdr + 8, UNIX_JOURNAL_VERSION);
   put64 (hdr + 16, (uint64_t) sb.st_dev);
   put64 (hdr + 24, (uint64_t) sb.st_ino);
   put64 (hdr + 32, (uint64_t) sb.st_size);
-  put64 (hdr + 40, (uint64_t) sb.st_size);
+  put64 (hdr + 40, (uint64_t) newlen);
   put64 (hdr + 48, jw.nextents);
   put64 (hdr + 56, jw.datalen);
   put64 (hdr + 64, jw.sum);
@@ -915,8 +964,18 @@ static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
     goto out;
   }
   close (jw.fd);
+  if (newlen > sb.st_size) {
+    int e = posix_fallocate (fd, 0, newlen);
+    if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
+      unlink (buf_cstr (&jb));
+      fsync_dir (buf_cstr (&dirb));
+      if (ftruncate (fd, sb.st_size) < 0) { /* nothing more to do */ }
+      errno = e;
+      goto out;
+    }
+  }
   jr = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC);
-  if (jr < 0 || journal_apply (jr, fd, 1, (uint64_t) sb.st_size) < 0) {
+  if (jr < 0 || journal_apply (jr, fd, 1, (uint64_t) newlen) < 0) {
     if (jr >= 0)
       close (jr);
     goto out;			/* journal stays: replayed on next lock */
@@ -932,6 +991,12 @@ out:
   buf_free (&dirb);
   buf_free (&jb);
   return r;
+}
+
+static int journal_patch (MAILSTREAM *stream, int fd, const char *path,
+			  off_t off, const char *data, size_t len)
+{
+  return journal_commit (stream, fd, path, off, data, len, 0, 0, -1);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1069,6 +1134,8 @@ struct head_info {
   unsigned long validity, last;
   const char *imap;
   size_t imap_len;
+  off_t first_end;		/* end of the pseudo-message */
+  int has_msgid;		/* it has a Message-ID (CREATE writes none) */
 };
 
 static int head_cb (void *ctx, struct unix_scan_msg *sm)
@@ -1080,8 +1147,32 @@ static int head_cb (void *ctx, struct unix_scan_msg *sm)
     hi->kind = sm->imap_kind;
     hi->imap = sm->imap;
     hi->imap_len = sm->imap_len;
+    if (sm->imap_kind == 1) {
+      const char *h = sm->fromline + (sm->m.hdr - sm->m.from);
+      hi->first_end = sm->m.next;
+      hi->has_msgid = memmem (h, (size_t) (sm->m.body - sm->m.hdr),
+			      "\nMessage-ID:", 12) != NULL;
+    }
   }
   return 0;			/* only the first message matters */
+}
+
+/* The UID validity recorded in the file (pseudo-message or X-IMAPbase);
+ * 0 if none.  Reads only the first message. */
+unsigned long unix_head_validity (int fd)
+{
+  struct head_info hi;
+  struct stat sb;
+  char *map;
+  memset (&hi, 0, sizeof hi);
+  if (fstat (fd, &sb) < 0 || sb.st_size == 0)
+    return 0;
+  map = mmap (NULL, (size_t) sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED)
+    return 0;
+  unix_scan_buffer (map, (size_t) sb.st_size, 0, head_cb, &hi);
+  munmap (map, (size_t) sb.st_size);
+  return hi.kind ? hi.validity : 0;
 }
 
 long unix_create_file (MAILSTREAM *stream, const char *path)
@@ -1294,7 +1385,17 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
       w = snprintf (num, sizeof num, "%010lu", t.uid_last);
     else
       w = snprintf (num, sizeof num, "%lu", t.uid_last);
-    if ((size_t) w == hi.numlen)
+    if (hi.kind == 1 && !hi.has_msgid && oldsize > 0
+	&& hi.first_end == oldsize) {
+      /* the first append after CREATE: UW writes the pseudo-message anew
+       * (with a Message-ID), and so do we, to give the same bytes */
+      struct buf ps = BUF_INIT;
+      unix_pseudo (&ps, &t, time (0), 1);
+      journal_commit (stream, fd, path, 0, ps.data, ps.len, oldsize, pos,
+		      (off_t) ps.len + (pos - oldsize));
+      buf_free (&ps);
+    }
+    else if ((size_t) w == hi.numlen)
       journal_patch (stream, fd, path, hi.numoff, num, (size_t) w);
     /* else the X-IMAPbase number grew a digit: the UIDs we wrote are above
      * the recorded last UID, so the next session gives them new ones (the

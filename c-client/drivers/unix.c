@@ -86,9 +86,10 @@ static int unix_file (char *dst, char *name)
     return 0;
   if (!*dst) {
     const char *s = sysinbox ();
-    if (!s || strlen (s) >= MAILTMPLEN)
+    size_t n = s ? strlen (s) : 0;
+    if (!n || n >= MAILTMPLEN)
       return 0;
-    strcpy (dst, s);
+    memcpy (dst, s, n + 1);
   }
   return 1;
 }
@@ -427,15 +428,8 @@ long unix_parse (MAILSTREAM *stream, int mode)
   if (c.cache && c.idx + 1 > stream->nmsgs)
     (*c.cache) (stream, stream->nmsgs + 1, CH_SIZE);
   buf_init (&c.blk);
-  {
-    /* grow the cache as we go: CH_SIZE before each batch of elts */
-    unsigned long n;
-    struct unix_scan_msg dummy;
-    (void) dummy;
-    n = unix_scan_buffer (c.map, (size_t) (sb.st_size - start), start,
-			  parse_cb, &c);
-    (void) n;
-  }
+  unix_scan_buffer (c.map, (size_t) (sb.st_size - start), start, parse_cb,
+		    &c);
   buf_free (&c.blk);
   if (c.idx > 0)
     L->parsed = L->msgs[c.idx - 1].next;
@@ -519,12 +513,33 @@ static int unix_open_file (MAILSTREAM *stream)
   L->fd = fd;
   L->dev = sb.st_dev;
   L->ino = sb.st_ino;
-  if (!stream->rdonly) {
+  /* a rewrite that a crash interrupted is finished before anything else,
+   * even for a read-only open when we may write the file: until then the
+   * file may be half old, half new */
+  if (unix_journal_pending (L->path, L->dev, L->ino)) {
     DOTLOCK dl;
-    /* a rewrite that a crash interrupted is finished before anything */
-    if (unix_lock_ex (stream, &dl) < 0)
+    int rfd = -1, keep = L->fd;
+    if (stream->rdonly) {
+      rfd = open (L->path, O_RDWR | O_CLOEXEC);
+      if (rfd < 0) {
+	mail_log (stream, WARN, "%s has an unfinished rewrite that only a "
+		  "read/write open can finish", L->path);
+	return 0;
+      }
+      L->fd = rfd;
+    }
+    if (unix_lock_ex (stream, &dl) < 0) {
+      if (rfd >= 0) {
+	L->fd = keep;
+	close (rfd);
+      }
       return -2;
+    }
     unix_unlock (stream, &dl);
+    if (rfd >= 0) {
+      L->fd = keep;
+      close (rfd);
+    }
   }
   return 0;
 }
@@ -730,6 +745,11 @@ static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
       to_crlf (&L->hbuf, h, (size_t) (le - h));	/* the empty line */
     h = le;
   }
+  if (m->hdr_open) {		/* see unix-scan.c: the missing empty line */
+    if (L->hbuf.len && L->hbuf.data[L->hbuf.len - 1] != '\n')
+      buf_append (&L->hbuf, "\r\n", 2);
+    buf_append (&L->hbuf, "\r\n", 2);
+  }
   L->hmsg = msgno;
   *length = L->hbuf.len;
   return L->hbuf.data ? L->hbuf.data : "";
@@ -774,9 +794,9 @@ static void unix_flagmsg (MAILSTREAM *stream, MESSAGECACHE *elt)
 /* ---------------------------------------------------------------------- */
 /* Ping, check, expunge                                                   */
 
-/* The file was rewritten behind our back: read it again, match messages by
- * UID, report what went away, keep flags we changed and did not write. */
-static long unix_reread (MAILSTREAM *stream)
+/* The file was rewritten behind our back: drop everything and read it
+ * again, keeping flags we changed and did not write (matched by UID). */
+static long unix_reread_all (MAILSTREAM *stream)
 {
   struct unix_local *L = UNIX_LOCAL (stream);
   unsigned long n = stream->nmsgs, i, k;
@@ -791,12 +811,12 @@ static long unix_reread (MAILSTREAM *stream)
     uids[i] = elt->private.uid;
     saved[i] = *elt;
   }
-  /* drop everything, then parse from scratch */
   for (i = n; i >= 1; i--)
     mail_expunged (stream, i);
   L->parsed = 0;
   L->pseudo = 0;
   L->first = 0;
+  L->disk_validity = L->disk_last = 0;
   for (i = 0; i < NUSERFLAGS; i++)
     if (stream->user_flags[i])
       fs_give ((void **) &stream->user_flags[i]);
@@ -820,6 +840,7 @@ static long unix_reread (MAILSTREAM *stream)
 	elt->flagged = saved[k].flagged;
 	elt->answered = saved[k].answered;
 	elt->draft = saved[k].draft;
+	elt->private.dirty = T;
       }
     }
   fs_give ((void **) &uids);
@@ -830,6 +851,141 @@ static long unix_reread (MAILSTREAM *stream)
     return NIL;
   }
   return T;
+}
+
+/* Someone else rewrote the file (expunged, or replaced it).  Read it in a
+ * scratch stream, then bring ours in line by UID: messages that are gone
+ * are reported expunged, the rest keep their numbers and any flags we
+ * changed but did not write yet, new ones are added at the end.  When that
+ * is impossible (new UID validity, different keywords, a UID we never had
+ * in the middle) everything is read again. */
+static long unix_reread (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream), *TL;
+  MAILSTREAM *t;
+  mailcache_t cache = (mailcache_t) mail_parameters (NIL, GET_CACHE, NIL);
+  unsigned long n = stream->nmsgs, tn, i, j, kept = 0, adj;
+  char *gone;
+  struct stat sb;
+  int f;
+
+  if (stat (L->path, &sb) == 0 && (sb.st_ino != L->ino
+				   || sb.st_dev != L->dev)) {
+    /* replaced by rename: follow the name */
+    int fd = open (L->path, (stream->rdonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+      return NIL;
+    close (L->fd);
+    L->fd = fd;
+    L->dev = sb.st_dev;
+    L->ino = sb.st_ino;
+    if (L->ls)
+      lock_session_release (&L->ls);
+    if (!stream->rdonly)
+      lock_session_acquire (stream, L->fd, 1, &L->ls);
+  }
+  t = mail_open (NIL, stream->mailbox, OP_READONLY | OP_SILENT);
+  if (!t || t->dtb != &unixdriver || !(TL = UNIX_LOCAL (t))
+      || TL->dev != L->dev || TL->ino != L->ino) {
+    if (t)
+      mail_close (t);
+    return unix_reread_all (stream);
+  }
+  tn = t->nmsgs;
+  if (t->uid_validity != stream->uid_validity)
+    goto all;
+  for (f = 0; f < NUSERFLAGS; f++)
+    if (stream->user_flags[f] && (!t->user_flags[f]
+				  || strcmp (stream->user_flags[f],
+					     t->user_flags[f])))
+      goto all;
+  gone = fs_get (n + 1);
+  memset (gone, 0, n + 1);
+  for (i = 1, j = 1; i <= n; i++) {
+    unsigned long u = mail_elt (stream, i)->private.uid;
+    while (j <= tn && mail_elt (t, j)->private.uid < u) {
+      fs_give ((void **) &gone);	/* a UID we never had, in the middle */
+      goto all;
+    }
+    if (j <= tn && mail_elt (t, j)->private.uid == u) {
+      kept++;
+      j++;
+    }
+    else
+      gone[i] = 1;
+  }
+  /* report what went away, renumbering as we go */
+  for (i = 1, adj = 0; i <= n; i++)
+    if (gone[i]) {
+      mail_expunged (stream, i - adj);
+      adj++;
+    }
+  fs_give ((void **) &gone);
+  /* survivors: new offsets; flags from the file unless we changed them */
+  for (i = 1; i <= tn; i++) {
+    MESSAGECACHE *te = mail_elt (t, i), *elt;
+    if (i <= kept) {
+      elt = mail_elt (stream, i);
+      if (!elt->private.dirty) {
+	elt->seen = te->seen;
+	elt->deleted = te->deleted;
+	elt->flagged = te->flagged;
+	elt->answered = te->answered;
+	elt->draft = te->draft;
+	elt->user_flags = te->user_flags;
+      }
+      elt->rfc822_size = te->rfc822_size;
+    }
+    else {			/* new mail */
+      elt = (MESSAGECACHE *) (*cache) (stream, i, CH_MAKEELT);
+      elt->private.uid = te->private.uid;
+      elt->seen = te->seen;
+      elt->deleted = te->deleted;
+      elt->flagged = te->flagged;
+      elt->answered = te->answered;
+      elt->draft = te->draft;
+      elt->recent = te->recent;
+      elt->user_flags = te->user_flags;
+      elt->rfc822_size = te->rfc822_size;
+      elt->day = te->day; elt->month = te->month; elt->year = te->year;
+      elt->hours = te->hours; elt->minutes = te->minutes;
+      elt->seconds = te->seconds; elt->zoccident = te->zoccident;
+      elt->zhours = te->zhours; elt->zminutes = te->zminutes;
+      elt->valid = T;
+      if (te->recent)
+	stream->recent++;
+    }
+  }
+  /* take over the scratch stream's index */
+  if (L->msgs)
+    fs_give ((void **) &L->msgs);
+  L->msgs = TL->msgs;
+  L->nalloc = TL->nalloc;
+  TL->msgs = NIL;
+  TL->nalloc = 0;
+  L->parsed = TL->parsed;
+  L->mtime = TL->mtime;
+  L->pseudo = TL->pseudo;
+  L->first = TL->first;
+  L->disk_validity = TL->disk_validity;
+  L->disk_last = TL->disk_last;
+  if (L->disk_keywords)
+    fs_give ((void **) &L->disk_keywords);
+  L->disk_keywords = TL->disk_keywords;
+  TL->disk_keywords = NIL;
+  for (f = 0; f < NUSERFLAGS; f++)
+    if (!stream->user_flags[f] && t->user_flags[f])
+      stream->user_flags[f] = cpystr (t->user_flags[f]);
+  if (t->uid_last > stream->uid_last)
+    stream->uid_last = t->uid_last;
+  L->hmsg = L->tmsg = 0;
+  mail_close (t);
+  if (tn > kept)
+    mail_exists (stream, tn);
+  return T;
+all:
+  mail_close (t);
+  return unix_reread_all (stream);
 }
 
 static long unix_ping (MAILSTREAM *stream)
@@ -871,11 +1027,20 @@ static long unix_ping (MAILSTREAM *stream)
     return T;			/* nothing new */
   if (sb.st_size < L->parsed)
     return unix_reread (stream);
+  if (!stream->rdonly && unix_journal_pending (L->path, L->dev, L->ino)) {
+    if (unix_lock_ex (stream, &dl) < 0)	/* recovers under the lock */
+      return T;
+    unix_unlock (stream, &dl);
+  }
   if (lock_sh (stream, &dl) < 0)
     return T;
-  if (!stream->rdonly)
-    unix_journal_recover (stream, L->fd, L->path);
-  /* did someone rewrite what we already know?  Check the last From_ line */
+  /* did someone rewrite what we already know?  A different UID validity
+   * on disk, or no From_ line where our last message starts */
+  if (L->disk_validity && unix_head_validity (L->fd) != L->disk_validity) {
+    lock_funlock (L->fd);
+    lock_undot (&dl);
+    return unix_reread (stream);
+  }
   if (stream->nmsgs) {
     struct unix_msg *m = &L->msgs[stream->nmsgs - 1];
     char tmp[8];
@@ -1301,6 +1466,7 @@ int unix_snarf (MAILSTREAM *stream)
   if (L->lastsnarf && now < L->lastsnarf + interval && now >= L->lastsnarf)
     return 0;
   L->lastsnarf = now;
+  stream->snarf.time = (unsigned long) now;
   if (stat (spool, &ssb) < 0
       || (ssb.st_dev == L->dev && ssb.st_ino == L->ino))
     return 0;
@@ -1397,10 +1563,17 @@ int unix_snarf (MAILSTREAM *stream)
     unlink (buf_cstr (&mk));
     moved = 1;
     if (!logged++) {
+      /* UW: syslog in a server (service name set), else mm_log WARN */
+      const char *svc = (const char *) mail_parameters (NIL, GET_SERVICENAME,
+							NIL);
       const char *host = getenv ("TCPREMOTEIP");
-      syslog (LOG_MAIL | LOG_INFO, "Moved %lu bytes of new mail to %s from "
-	      "%s host= %s", (unsigned long) n, L->path, spool,
-	      host && *host ? host : "localhost");
+      if (svc && *svc && strcmp (svc, "unknown") != 0)
+	syslog (LOG_MAIL | LOG_INFO, "Moved %lu bytes of new mail to %s from "
+		"%s host= %s", (unsigned long) n, L->path, spool,
+		host && *host ? host : "localhost");
+      else
+	mail_log (stream, WARN, "Moved %lu bytes of new mail to %s from %s",
+		  (unsigned long) n, L->path, spool);
     }
   }
 out:

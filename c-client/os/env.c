@@ -278,10 +278,12 @@ env_mailbox_root (void)
   if (!*home)
     return "";
   if (!env.mbxroot) {
-    if (env.mailsubdir && *env.mailsubdir)
-      buf_printf (&b, "%s/%s", home, env.mailsubdir);
-    else
-      buf_puts (&b, home);
+    buf_puts (&b, home);
+    if (env.mailsubdir && *env.mailsubdir) {
+      buf_printf (&b, "/%s", env.mailsubdir);
+      while (b.len > 1 && b.data[b.len - 1] == '/')
+	buf_truncate (&b, b.len - 1);
+    }
     env.mbxroot = buf_detach (&b);
   }
   return env.mbxroot;
@@ -702,6 +704,9 @@ env_parameters (long function, void *value)
 {
   void *ret = NIL;
 
+  /* The system file first, so that an application's own settings, made
+   * after this, win over it (the file is read only once). */
+  env_config_load_once ();
   switch (function) {
   case GET_NAMESPACE:
     env_build_namespaces ();

@@ -185,9 +185,11 @@ set_mbx_protections (char *mailbox, char *path)
 }
 
 /* Create every missing directory leading to path: for "a/b/c" that is a and
- * a/b; for "a/b/c/" also a/b/c.  Never creates a file: callers create the
- * final file themselves (O_CREAT|O_EXCL).  The mode is get_dir_protection()
- * of the path.  T on success; NIL with an error logged otherwise. */
+ * a/b; for "a/b/c/" also a/b/c, which (as in UW) must not exist yet.  Never
+ * creates a file: callers create the final file themselves (O_CREAT|O_EXCL).
+ * The mode is get_dir_protection() of the path.  T on success; NIL with an
+ * error logged otherwise ("//" in the path is refused: it would make two
+ * mailbox names for one file). */
 long
 path_create (MAILSTREAM *stream, char *path)
 {
@@ -203,19 +205,26 @@ path_create (MAILSTREAM *stream, char *path)
     mail_log (stream, ERROR, "Can't create directory: path too long");
     return NIL;
   }
+  if (strstr (path, "//")) {
+    mail_log (stream, ERROR, "Can't create %.200s: invalid name (empty "
+	      "hierarchy level)", path);
+    return NIL;
+  }
   mode = (mode_t) get_dir_protection (path) & 07777;
   copy = cpystr (path);
   for (s = copy + 1; ret && (s = strchr (s, '/')) != NULL; s++) {
     struct stat sbuf;
+    int last = !s[1];		/* the trailing '/' of "a/b/c/" */
 
-    if (s[-1] == '/')		/* "//": nothing between the slashes */
-      continue;
     *s = '\0';
     if (mkdir (copy, mode) == 0)
       set_mbx_protections (copy, copy);
-    else if (errno != EEXIST || stat (copy, &sbuf) || !S_ISDIR (sbuf.st_mode)) {
-      mail_log (stream, ERROR, "Can't create directory %.200s: %s", copy,
-		errno == EEXIST ? "a file is in the way" : strerror (errno));
+    else if (errno != EEXIST || last || stat (copy, &sbuf) ||
+	     !S_ISDIR (sbuf.st_mode)) {
+      mail_log (stream, ERROR, "Can't create mailbox node %.200s: %s", copy,
+		errno != EEXIST ? strerror (errno) : last && !stat (copy, &sbuf)
+		&& S_ISDIR (sbuf.st_mode) ? "directory already exists"
+		: "a file is in the way");
       ret = NIL;
     }
     *s = '/';

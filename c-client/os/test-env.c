@@ -209,6 +209,9 @@ test_mailboxfile (void)
   buf_printf (&exp, "%s/Mail", home);
   CHECK (mailboxdir (dst, NIL, NIL) == dst);
   CHECK_STREQ (dst, buf_cstr (&exp));
+  env_parameters (SET_MAILSUBDIR, "Mail//");	/* trailing slashes ignored */
+  CHECK (mailboxdir (dst, NIL, NIL) == dst);
+  CHECK_STREQ (dst, buf_cstr (&exp));
   env_parameters (SET_MAILSUBDIR, NIL);
 
   /* mailboxdir joins dir and name */
@@ -468,6 +471,38 @@ test_config (void)
     buf_free (&b);
   }
 
+  /* per-user files, only with allow-user-config, and only harmless
+   * directives */
+  {
+    char *uhome = path_in ("uhome");
+    char *mminit = path_in ("uhome/.mminit");
+    char *imaprc = path_in ("uhome/.imaprc");
+    static const char user_cf[] =
+      "set hide-dot-files 1\nset mailbox-protection 0666\n";
+
+    mkdir (uhome, 0700);
+    write_file (mminit, user_cf, sizeof user_cf - 1);
+    write_file (imaprc, "set list-maximum-level 4\n", 25);
+    env_parameters (SET_HIDEDOTFILES, NIL);
+    buf_reset (&logged);
+    env_init ("tester", uhome);		/* not allowed yet: not read */
+    CHECK_INTEQ ((long) env_parameters (GET_HIDEDOTFILES, NIL), 0);
+    write_file (cf, "set allow-user-config yes\n", 26);
+    dorc (cf, NIL);
+    CHECK (env_get_allow_user_config ());
+    env_init ("tester", uhome);
+    CHECK_INTEQ ((long) env_parameters (GET_HIDEDOTFILES, NIL), 1);
+    CHECK_INTEQ ((long) env_parameters (GET_LISTMAXLEVEL, NIL), 4);
+    CHECK_INTEQ ((long) env_parameters (GET_MBXPROTECTION, NIL), 0640);
+    CHECK (logged_has (".mminit line 2: set mailbox-protection: only allowed"));
+    env_set_allow_user_config (0);
+    env_parameters (SET_HIDEDOTFILES, NIL);
+    env_parameters (SET_LISTMAXLEVEL, (void *) 20);
+    fs_give ((void **) &uhome);
+    fs_give ((void **) &mminit);
+    fs_give ((void **) &imaprc);
+  }
+
   /* the pure line parser */
   {
     const char *n, *v, *e = NIL;
@@ -502,6 +537,46 @@ test_config (void)
   fs_give ((void **) &home);
 }
 
+/* Random names: every answer is NIL or a NUL-terminated path that fits */
+static void
+test_mailboxfile_random (void)
+{
+  char *home = path_in ("home");
+  char dst[MAILTMPLEN + 16];
+  int n, bad = 0;
+
+  env_init ("tester", home);
+  srand (4242);
+  for (n = 0; n < 20000; n++) {
+    char name[1200];
+    size_t len = (size_t) rand () % (n % 10 ? 40 : sizeof name - 1), i;
+    static const char alphabet[] = "/~#.aI*%{} NBOXinbox";
+    const char *error = NIL;
+    char *p;
+
+    for (i = 0; i < len; i++)
+      name[i] = rand () % 4 ? alphabet[rand () % (sizeof alphabet - 1)]
+	: (char) (1 + rand () % 255);
+    name[len] = '\0';
+    memset (dst, 'Z', sizeof dst);
+    if (mailboxfile (dst, name)) {
+      if (!memchr (dst, '\0', MAILTMPLEN))
+	bad++;
+    }
+    else if (dst[MAILTMPLEN] != 'Z')
+      bad++;
+    if (dst[MAILTMPLEN + 1] != 'Z')	/* never written past the buffer */
+      bad++;
+    p = env_mailbox_path (name, &error);
+    if (p)
+      fs_give ((void **) &p);
+    else if (!error)
+      bad++;
+  }
+  CHECK_INTEQ (bad, 0);
+  fs_give ((void **) &home);
+}
+
 /* ---------------------------------------------------------------- files */
 
 static void
@@ -525,7 +600,22 @@ test_files (void)
   CHECK (stat (file, &sbuf) < 0);	/* no file created */
   file[strlen (file) - 4] = '\0';
   CHECK (!stat (file, &sbuf) && S_ISDIR (sbuf.st_mode));
-  CHECK (path_create (NIL, deep) == LONGT);	/* idempotent */
+  /* as in UW, the final directory of "a/b/c/" must be new ... */
+  buf_reset (&logged);
+  CHECK (path_create (NIL, deep) == NIL);
+  CHECK (logged_has ("directory already exists"));
+  /* ... but existing superiors of a file path are fine */
+  file[strlen (file)] = '/';
+  CHECK (path_create (NIL, file) == LONGT);
+  /* "//" would give one file two mailbox names */
+  {
+    char *dbl = path_in ("files/q//r");
+
+    buf_reset (&logged);
+    CHECK (path_create (NIL, dbl) == NIL);
+    CHECK (logged_has ("empty hierarchy level"));
+    fs_give ((void **) &dbl);
+  }
   /* a file in the way */
   {
     char *blocker = path_in ("files/blk");
@@ -819,6 +909,7 @@ main (void)
   test_mailboxfile ();
   test_identity ();
   test_config ();
+  test_mailboxfile_random ();
   test_files ();
   test_subscribe ();
 

@@ -13,8 +13,6 @@
 #include "mime-int.h"
 #include "rfc822-int.h"
 
-#define OUT_FOLD 76		/* fold parameter lists past this column */
-
 static long out_str (RFC822BUFFER *buf, const char *s)
 {
   return header_output_string (buf, s);
@@ -27,27 +25,20 @@ static long out_data (RFC822BUFFER *buf, const char *s, size_t n)
 
 /* ---------------------------------------------------------- parameters */
 
-/* "; ATTR=value" for each parameter, value quoted when it must be.  col is
- * the current line length (for folding), or -1 not to fold. */
-static long out_params (RFC822BUFFER *buf, PARAMETER *param, long col)
+/* "; ATTR=value" for each parameter, value quoted when it must be.  No
+ * folding: UW never folds here, and applications (PHP's tests among them)
+ * compare the output byte for byte; lines stay far below 998 in practice. */
+static long out_params (RFC822BUFFER *buf, PARAMETER *param)
 {
   for (; param; param = param->next) {
     struct buf b = BUF_INIT;
     long ok;
     if (!param->attribute) continue;
+    buf_puts (&b, "; ");
     buf_puts (&b, param->attribute);
     buf_putc (&b, '=');
     rfc822_cat_buf (&b, param->value ? param->value : "", tspecials);
-    if (col >= 0 && col + 2 + (long) b.len > OUT_FOLD) {
-      ok = out_str (buf, ";\r\n ");
-      col = 1;
-    }
-    else {
-      ok = out_str (buf, "; ");
-      if (col >= 0) col += 2;
-    }
-    ok = ok && out_data (buf, b.data, b.len);
-    if (col >= 0) col += b.len;
+    ok = out_data (buf, b.data, b.len);
     buf_free (&b);
     if (!ok) return NIL;
   }
@@ -56,7 +47,7 @@ static long out_params (RFC822BUFFER *buf, PARAMETER *param, long col)
 
 long rfc822_output_parameter (RFC822BUFFER *buf, PARAMETER *param)
 {
-  return out_params (buf, param, -1);
+  return out_params (buf, param);
 }
 
 /* Strings separated by ", ", each quoted when it must be */
@@ -89,14 +80,11 @@ static long out_field (RFC822BUFFER *buf, const char *name, const char *text)
 long rfc822_output_body_header (RFC822BUFFER *buf, BODY *body)
 {
   const char *sub;
-  long col;
   if (!body) return LONGT;
   sub = body->subtype ? body->subtype : rfc822_default_subtype (body->type);
-  col = (long) (strlen ("Content-Type: /") + strlen (type_name (body)) +
-		strlen (sub));
   if (!(out_str (buf, "Content-Type: ") && out_str (buf, type_name (body)) &&
 	out_str (buf, "/") && out_str (buf, sub) &&
-	out_params (buf, body->parameter, col)))
+	out_params (buf, body->parameter)))
     return NIL;
   /* text without a charset is US-ASCII (RFC 2045 5.2); UW says so */
   if (body->type == TYPETEXT && !body->parameter &&
@@ -121,8 +109,7 @@ long rfc822_output_body_header (RFC822BUFFER *buf, BODY *body)
   if (body->disposition.type &&
       !(out_str (buf, "Content-Disposition: ") &&
 	out_str (buf, body->disposition.type) &&
-	out_params (buf, body->disposition.parameter,
-		    (long) (21 + strlen (body->disposition.type))) &&
+	out_params (buf, body->disposition.parameter) &&
 	out_str (buf, "\r\n")))
     return NIL;
   return LONGT;

@@ -18,6 +18,8 @@
  *  - A close delimiter with trailing blanks ("--b--  ") is recognised.
  *  - MESSAGE/GLOBAL (RFC 6532) is parsed like MESSAGE/RFC822.
  *  - An empty part's contents.offset is its own position (UW says 0).
+ *  - Sizes count the bytes the STRING holds; UW counts a bare LF as two
+ *    (its CRLF form).  Callers give CRLF text, so the two agree there.
  * Limits: below LIM_MIME_DEPTH levels a MULTIPART or MESSAGE becomes TEXT
  * with its subtype kept, as UW does; after LIM_MIME_PARTS parts in one
  * message the current part takes the rest of its multipart and nothing
@@ -734,9 +736,11 @@ static void mime_content (BODY *body, STRING *bs, unsigned long start,
 void rfc822_parse_content (BODY *body, STRING *bs, char *h,
 			   unsigned long depth, unsigned long flags)
 {
-  unsigned long start;
+  unsigned long start, end;
   if (!body || !bs) return;
   if (!depth) mime_nparts = 0, mime_parts_logged = 0;
   start = GETPOS (bs);
-  mime_content (body, bs, start, start + SIZE (bs), h, depth, flags);
+  end = start + SIZE (bs);
+  mime_content (body, bs, start, end, h, depth, flags);
+  SETPOS (bs, end);		/* consumed, as a reader would expect */
 }

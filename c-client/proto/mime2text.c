@@ -16,7 +16,6 @@
 #include "internal.h"
 #include "mime-int.h"
 
-#define M2T_CHARSET_MAX 64	/* longer "charsets" are not encoded words */
 
 static int m2t_blank (unsigned char c)
 {
@@ -45,9 +44,9 @@ static int m2t_parse (const unsigned char *s, size_t n, struct m2t_word *w)
 {
   size_t i = 2, j;
 
-  for (j = i; j < n && s[j] != '?' && s[j] > ' ' && s[j] < 0x7f; j++)
-    if (j - i > M2T_CHARSET_MAX) return -1;
-  if (j == i || j + 3 >= n || s[j] != '?' || s[j + 2] != '?') return -1;
+  for (j = i; j < n && j - i <= LIM_CHARSET_NAME && s[j] != '?' &&
+       s[j] > ' ' && s[j] < 0x7f; j++);
+  if (j - i > LIM_CHARSET_NAME || j == i || j + 3 >= n || s[j] != '?' || s[j + 2] != '?') return -1;
   w->charset = s + i;
   w->charsetlen = j - i;
   {				/* drop an RFC 2231 language suffix */
@@ -117,7 +116,7 @@ static int m2t_decode (const struct m2t_word *w, SIZEDTEXT *raw)
 /* Convert decoded bytes to UTF-8 and append */
 static void m2t_emit (struct buf *b, const struct m2t_word *w, SIZEDTEXT *raw)
 {
-  char cs[M2T_CHARSET_MAX + 2];
+  char cs[LIM_CHARSET_NAME + 2];
   SIZEDTEXT u;
 
   memcpy (cs, w->charset, w->charsetlen);

@@ -8,6 +8,15 @@
 #include "unit.h"
 #include "c-client.h"
 
+/* expected parse warnings: count them instead of printing them */
+static unsigned long nlogs;
+void mm_log (char *string, long errflg)
+{
+  (void) string;
+  (void) errflg;
+  nlogs++;
+}
+
 #define NOTNIL ((const char *) 1)
 
 static const struct {
@@ -103,6 +112,24 @@ static void test_qprint (void)
   }
 }
 
+static void test_logs (void)
+{
+  unsigned long len;
+  unsigned char *r;
+  nlogs = 0;			/* clean input: silent */
+  r = rfc822_qprint ((unsigned char *) "a=41", 4, &len);
+  fs_give ((void **) &r);
+  r = rfc822_base64 ((unsigned char *) "QQ==", 4, &len);
+  fs_give ((void **) &r);
+  CHECK_INTEQ (nlogs, 0);
+  r = rfc822_qprint ((unsigned char *) "a=ZZ", 4, &len);	/* one report */
+  fs_give ((void **) &r);
+  CHECK_INTEQ (nlogs, 1);
+  r = rfc822_base64 ((unsigned char *) "QQ==junk", 8, &len);
+  fs_give ((void **) &r);
+  CHECK_INTEQ (nlogs, 2);
+}
+
 static void test_binary (void)
 {
   unsigned long len, dlen;
@@ -180,5 +207,6 @@ int main (void)
   test_qprint ();
   test_binary ();
   test_8bit ();
+  test_logs ();
   return unit_done ();
 }

@@ -187,6 +187,15 @@ while read -r name count; do
 			else notok "fixture $name: Bamboo opened it as a mailbox"; fi
 		elif [ $bam_rc -ne 0 ]; then
 			notok "fixture $name: Bamboo failed (rc $bam_rc): $(tail -n 5 "$scratch/bam.err" | head -c 600)"
+		elif [ "$count" -eq 0 ]; then
+			# A 0-byte file: UW hands it to its dummy driver, Bamboo to the
+			# mbox driver (so an empty ~/mbox or spool is a real, appendable
+			# mailbox; docs/formats.md).  Everything but the driver must agree.
+			grep -v '^driver ' "$scratch/uw.txt" >"$scratch/uw0.txt"
+			grep -v '^driver ' "$scratch/bam.txt" >"$scratch/bam0.txt"
+			if grep -q '^driver unix$' "$scratch/bam.txt"; then
+				compare "fixture $name: Bamboo sees an empty mailbox as UW does" "$scratch/uw0.txt" "$scratch/bam0.txt"
+			else notok "fixture $name: Bamboo did not open the empty file as an empty mbox"; fi
 		else
 			compare "fixture $name: Bamboo sees what UW sees" "$scratch/uw.txt" "$scratch/bam.txt"
 		fi

@@ -11,6 +11,8 @@
 #   - the transcript (stdout, exit status, post output), with the HOME path
 #     replaced by $HOME, must equal NAME.out.  Anything on stderr fails.
 #
+# Two more checks ("options") cover -f, end of input and a bad option.
+#
 # UPDATE=1 rewrites NAME.out from the current output instead of comparing.
 # Review every rewritten transcript by hand: a transcript that records a bug
 # is worse than none.
@@ -98,6 +100,32 @@ for f in "$CASES"/*.in; do
 		fail=$((fail + 1))
 	fi
 done
+
+# Command-line handling, outside the transcripts.
+if wanted options "$@"; then
+	home=$work/home-options
+	mkdir -p "$home"
+	cp "$CASES/flags.mbox" "$home/test.mbox"
+	out=$(cd "$home" && HOME=$home "$MTEST" -s -f test.mbox </dev/null 2>&1)
+	last=$(printf '%s\n' "$out" | tail -n 1)
+	if [ "$last" = "Mailbox test.mbox: 3 messages, 1 recent" ] ||
+		[ "$last" = "Mailbox $home/test.mbox: 3 messages, 1 recent" ]; then
+		echo "ok   options: -f opens the mailbox, end of input quits"
+		pass=$((pass + 1))
+	else
+		echo "FAIL options: mtest -s -f test.mbox </dev/null printed: $out"
+		fail=$((fail + 1))
+	fi
+	(cd "$home" && "$MTEST" -x </dev/null >"$work/opt.out" 2>"$work/opt.err")
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q '^usage: mtest' "$work/opt.err" && [ ! -s "$work/opt.out" ]; then
+		echo "ok   options: a bad option gives usage and exit status 2"
+		pass=$((pass + 1))
+	else
+		echo "FAIL options: mtest -x exited $rc"
+		fail=$((fail + 1))
+	fi
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

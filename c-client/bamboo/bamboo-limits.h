@@ -17,6 +17,7 @@
 #define LIM_COMMENT_DEPTH 100		/* nested (comments) in a header */
 #define LIM_HEADER_FIELDS 100000	/* fields in one header */
 #define LIM_ENCODED_WORDS 10000		/* RFC 2047 words in one field */
+#define LIM_CHARSET_NAME 64		/* bytes in a charset name in a word */
 #define LIM_MSGID_REFS 10000		/* References entries used for threading */
 
 /* Mailboxes */
