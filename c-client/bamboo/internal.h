@@ -51,7 +51,14 @@ int seqset_contains (const SEARCHSET *set, unsigned long n, unsigned long max);
 /* ---- mailbox file helpers (os/) ---- */
 /* Write all of buf or fail; retries EINTR/short writes.  -1 with errno. */
 long os_write_all (int fd, const void *buf, size_t len);
+/* The same at a file offset (EINTR and short counts retried): 0, or -1
+ * with errno; a read past the end of the file is EIO. */
+int os_pread_all (int fd, void *buf, size_t len, off_t off);
+int os_pwrite_all (int fd, const void *buf, size_t len, off_t off);
 /* fsync file and its directory; -1 with errno */
 int os_fsync_path_dir (const char *path);
+/* fsync a directory (a filesystem that refuses to is not an error); -1
+ * with errno */
+int os_fsync_dir (const char *dir);
 
 #endif

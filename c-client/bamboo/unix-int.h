@@ -1,8 +1,9 @@
 /*
  * Traditional UNIX mailbox ("unix" driver, mbox) internals:
  * proto/mbox-from.c, drivers/unix.c, drivers/unix-scan.c,
- * drivers/unix-write.c.  The on-disk format, the journal and the snarf
- * marker are documented in docs/formats.md ("## mbox").  Not installed.
+ * drivers/unix-write.c, drivers/unix-snarf.c.  The on-disk format, the
+ * journal and the snarf marker are documented in docs/formats.md
+ * ("## mbox").  Not installed.
  */
 #ifndef BAMBOO_UNIX_INT_H
 #define BAMBOO_UNIX_INT_H
@@ -91,6 +92,11 @@ unsigned long unix_scan_buffer (const char *p, size_t len, off_t base,
  * 1 if both numbers are present and uidvalidity != 0. */
 int unix_scan_imap_value (const char *v, size_t len,
 			  unsigned long *validity, unsigned long *last);
+/* The next word of *sp..e (words are split by space, tab and CR, as in
+ * X-Keywords and the keyword list of X-IMAP/X-IMAPbase): its start, with
+ * *len its length and *sp moved past it; NIL when only separators are
+ * left. */
+const char *unix_scan_word (const char **sp, const char *e, size_t *len);
 /* Header line kinds the driver cares about */
 enum unix_hdr_kind {
   UHK_OTHER = 0, UHK_STATUS, UHK_XSTATUS, UHK_XKEYWORDS, UHK_XUID,
@@ -100,6 +106,13 @@ enum unix_hdr_kind unix_scan_hdr_kind (const char *line, size_t len,
 				       size_t *valoff);
 /* Does a header of this kind get hidden from clients? */
 int unix_scan_hidden (enum unix_hdr_kind k);
+/* Hand each header line of h..he that clients see to put (with its line
+ * ending): lines of hidden headers, continuations included, are left out.
+ * The empty line that ends the header is passed on when keep_empty, else
+ * the walk stops there. */
+typedef void (*unix_put_fn) (struct buf *b, const char *s, size_t n);
+void unix_scan_visible (const char *h, const char *he, int keep_empty,
+			unix_put_fn put, struct buf *b);
 
 /* ---- stream state (drivers/unix.c) ---- */
 /* The prototype stream (UW's CREATEPROTO/EMPTYPROTO for default_proto) */
@@ -142,11 +155,22 @@ struct unix_local {
 #define UNIX_JOURNAL_MAGIC "BMBXJRN1"
 #define UNIX_JOURNAL_VERSION 1
 
+/* The journal's and the snarf marker's checksum (FNV-1a 64) and their
+ * little-endian 64-bit fields */
+#define UNIX_FNV_INIT 14695981039346656037ULL
+uint64_t unix_fnv (uint64_t h, const void *p, size_t n);
+void unix_put64 (unsigned char *p, uint64_t v);
+uint64_t unix_get64 (const unsigned char *p);
+
 /* Build the status block UW writes at the end of a header: optional
  * X-IMAPbase line, Status, X-Status, X-Keywords (padded), X-UID. */
 void unix_status_block (struct buf *b, MAILSTREAM *stream, unsigned int fl,
 			unsigned long kw, unsigned long uid, int base,
 			int with_old);
+/* " kw1 kw2 ..." (each of the stream's keywords after a space) to b */
+void unix_put_keywords (struct buf *b, MAILSTREAM *stream);
+/* Remember the stream's keywords as those on disk (L->disk_keywords) */
+void unix_set_disk_keywords (MAILSTREAM *stream, struct unix_local *L);
 /* The pseudo-message; with_msgid as on rewrites, without on create */
 void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
 		  int with_msgid);
@@ -174,10 +198,15 @@ int unix_append_format (struct buf *b, MAILSTREAM *stream, STRING *msg,
 unsigned long unix_head_validity (int fd);
 /* Create the file with the pseudo-message; 1 ok */
 long unix_create_file (MAILSTREAM *stream, const char *path);
-/* Move new spool mail into ~/mbox (INBOX); 1 if anything moved */
+/* Move new spool mail into ~/mbox (INBOX); 1 if anything moved
+ * (drivers/unix-snarf.c) */
 int unix_snarf (MAILSTREAM *stream);
 
 /* helpers shared between unix.c and unix-write.c */
+/* Dotlock and flock (op LOCK_SH or LOCK_EX) the stream's mailbox; 0, or -1
+ * after logging */
+int unix_lock (MAILSTREAM *stream, DOTLOCK *dl, int op);
+/* unix_lock LOCK_EX, then finish any interrupted rewrite */
 int unix_lock_ex (MAILSTREAM *stream, DOTLOCK *dl);
 void unix_unlock (MAILSTREAM *stream, DOTLOCK *dl);
 long unix_parse (MAILSTREAM *stream, int full);

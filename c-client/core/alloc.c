@@ -216,15 +216,16 @@ void mail_free_quotalist (QUOTALIST **ql)
   *ql = NIL;
 }
 
-/* A thread tree is binary (branch = first child, next = sibling) and can be
- * as deep as the longest reply chain.  Rotating left children up frees it
- * in O(n) time and O(1) space. */
+/* A thread tree is binary (next = first child, branch = next sibling, as
+ * mail.h says) and can be as deep as the longest reply chain.  Rotating
+ * each branch up into the chain of next pointers frees it in O(n) time and
+ * O(1) space, with no recursion. */
 void mail_free_threadnode (THREADNODE **thr)
 {
   THREADNODE *t, *b;
   if (!thr) return;
   for (t = *thr; t;) {
-    if ((b = t->branch)) {	/* rotate: the child takes t's place */
+    if ((b = t->branch)) {	/* rotate: the sibling takes t's place */
       t->branch = b->next;
       b->next = t;
       t = b;

@@ -61,6 +61,8 @@ void buf_vprintf (struct buf *b, const char *fmt, va_list ap)
 {
   va_list ap2;
   int n;
+  /* also keeps gcc -fsanitize=undefined from warning of a null format */
+  if (!fmt) mail_fatal ("buf_printf: no format");
   va_copy (ap2, ap);
   n = vsnprintf (NULL, 0, fmt, ap2);
   va_end (ap2);

@@ -405,7 +405,7 @@ char *mail_fetch_text (MAILSTREAM *stream, unsigned long msgno, char *section,
   }
   else {
     p = &elt->private.msg.text;
-    strcpy (tmp, "TEXT");
+    snprintf (tmp, sizeof tmp, "TEXT");
   }
   INIT_GETS (md, stream, msgno, section, 0, 0);
   if (p->text.data) {
@@ -524,7 +524,7 @@ char *mail_fetch_body (MAILSTREAM *stream, unsigned long msgno, char *section,
   if (!section_ok (stream, section)) return "";
   flags &= ~FT_INTERNAL;
   /* old-style "0" / "1.2.0": the header of that message */
-  strcpy (tmp, section);
+  snprintf (tmp, sizeof tmp, "%s", section);	/* section_ok: fits */
   size = strlen (tmp);
   s = !strcmp (tmp, "0") ? tmp
     : (size > 2 && !strcmp (tmp + size - 2, ".0")) ? tmp + size - 2 : NIL;
@@ -609,7 +609,7 @@ long mail_partial_text (MAILSTREAM *stream, unsigned long msgno, char *section,
   }
   else {
     p = &elt->private.msg.text;
-    strcpy (tmp, "TEXT");
+    snprintf (tmp, sizeof tmp, "TEXT");
   }
   if (p->text.data) {
     INIT (&bs, mail_string, p->text.data, p->text.size);

@@ -332,6 +332,23 @@ static long search_nested (MAILSTREAM *stream, unsigned long msgno,
   return search_body (stream, msgno, msg->body, sec, depth + 1, st);
 }
 
+/* Search one body part at section sec by its type: a multipart's parts, an
+ * encapsulated message's header and body, or a leaf's text; other types
+ * hold no searchable text */
+static long search_part (MAILSTREAM *stream, unsigned long msgno, BODY *b,
+			 char *sec, unsigned long depth, STRINGLIST **st)
+{
+  if (b->type == TYPEMULTIPART)
+    return search_body (stream, msgno, b, sec, depth + 1, st);
+  if (b->type == TYPEMESSAGE && b->subtype &&
+      !compare_cstring ((unsigned char *) b->subtype,
+			(unsigned char *) "RFC822"))
+    return search_nested (stream, msgno, b->nested.msg, sec, T, depth, st);
+  if (b->type == TYPETEXT || b->type == TYPEMESSAGE)
+    return search_leaf (stream, msgno, b, sec, st);
+  return NIL;
+}
+
 /*
  * Search body (whose section is prefix, NIL for the top level).  For a
  * multipart the parts are prefix.N; a non-multipart body of a message is
@@ -356,28 +373,13 @@ static long search_body (MAILSTREAM *stream, unsigned long msgno, BODY *body,
       buf_reset (&sec);
       if (prefix) buf_printf (&sec, "%s.%lu", prefix, i);
       else buf_printf (&sec, "%lu", i);
-      if (b->type == TYPEMULTIPART)
-	ret = search_body (stream, msgno, b, sec.data, depth + 1, st);
-      else if (b->type == TYPEMESSAGE && b->subtype &&
-	       !compare_cstring ((unsigned char *) b->subtype,
-				 (unsigned char *) "RFC822"))
-	ret = search_nested (stream, msgno, b->nested.msg, sec.data, T,
-			     depth, st);
-      else if (b->type == TYPETEXT || b->type == TYPEMESSAGE)
-	ret = search_leaf (stream, msgno, b, sec.data, st);
+      ret = search_part (stream, msgno, b, sec.data, depth, st);
     }
   }
   else {
     if (prefix) buf_printf (&sec, "%s.1", prefix);
     else buf_puts (&sec, "1");
-    if (body->type == TYPEMESSAGE && body->subtype &&
-	!compare_cstring ((unsigned char *) body->subtype,
-			  (unsigned char *) "RFC822"))
-      ret = search_nested (stream, msgno, body->nested.msg, sec.data, T,
-			   depth, st);
-    else if (body->type == TYPETEXT || body->type == TYPEMESSAGE)
-      ret = search_leaf (stream, msgno, body, sec.data, st);
-    else ret = NIL;
+    ret = search_part (stream, msgno, body, sec.data, depth, st);
   }
   buf_free (&sec);
   return ret || !*st;

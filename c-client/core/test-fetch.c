@@ -6,6 +6,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include "unit.h"
+#include "test-fs.h"
 #include "core.h"
 
 /* ---------------------------------------------------------------------- */
@@ -882,7 +883,6 @@ static void test_folders (void)
 int main (void)
 {
   char home[] = "/tmp/test-fetch-XXXXXX";
-  char cmd[64];
   /* anything that reaches the default mailbox format stays in here */
   if (!mkdtemp (home)) return 2;
   mail_parameters (NIL, SET_HOMEDIR, home);
@@ -897,7 +897,6 @@ int main (void)
   test_copy_append ();
   test_folders ();
   box_free_all ();
-  snprintf (cmd, sizeof cmd, "rm -rf %s", home);
-  if (system (cmd)) printf ("could not remove %s\n", home);
+  if (test_rm_rf (home)) printf ("could not remove %s\n", home);
   return unit_done ();
 }

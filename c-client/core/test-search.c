@@ -9,6 +9,7 @@
 #include <string.h>
 #include "search-int.h"
 #include "unit.h"
+#include "thread-render.h"
 
 /* ---- the canned mailbox ---- */
 
@@ -773,37 +774,6 @@ static void test_sort (MAILSTREAM *stream)
 
 /* ---- THREAD ---- */
 
-/* UW's THREADNODE: next is the first child, branch the next sibling */
-static void render_node (struct buf *b, THREADNODE *t)
-{
-  THREADNODE *c;
-  if (t->num) buf_printf (b, "%lu", t->num);
-  if (!t->next) return;
-  if (t->num && !t->next->branch) {
-    buf_putc (b, ' ');
-    render_node (b, t->next);
-    return;
-  }
-  if (t->num) buf_putc (b, ' ');
-  for (c = t->next; c; c = c->branch) {
-    buf_putc (b, '(');
-    render_node (b, c);
-    buf_putc (b, ')');
-  }
-}
-
-static char *thread_text (THREADNODE *t)
-{
-  struct buf b = BUF_INIT;
-  buf_puts (&b, "");
-  for (; t; t = t->branch) {
-    buf_putc (&b, '(');
-    render_node (&b, t);
-    buf_putc (&b, ')');
-  }
-  return buf_detach (&b);
-}
-
 static const struct {
   const char *type;
   const char *spg;
@@ -827,7 +797,7 @@ static void test_thread (MAILSTREAM *stream)
     SEARCHPGM *spg = thread_cases[i].spg ? crit (thread_cases[i].spg) : NIL;
     THREADNODE *t = mail_thread (stream, (char *) thread_cases[i].type, NIL,
 				 spg, thread_cases[i].flags | SE_FREE);
-    char *got = thread_text (t);
+    char *got = thread_render (t);
     if (!CHECK_STREQ (got, thread_cases[i].expect))
       printf ("  thread: %s %s\n", thread_cases[i].type,
 	      thread_cases[i].spg ? thread_cases[i].spg : "");
@@ -922,7 +892,7 @@ static void test_hostile (void)
     fs_give ((void **) &got);
     fs_give ((void **) &l);
     t = mail_thread (stream, "REFERENCES", NIL, NIL, NIL);
-    got = thread_text (t);
+    got = thread_render (t);
     /* 6 (h1) and 2 (h2) reference each other: 2 ends up under 6 */
     CHECK_STREQ (got, "(1)(3)(4)(5)(6 2)");
     fs_give ((void **) &got);

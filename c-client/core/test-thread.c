@@ -11,37 +11,7 @@
 #include <string.h>
 #include "search-int.h"
 #include "unit.h"
-
-/* UW's THREADNODE: next is the first child, branch the next sibling */
-static void render_node (struct buf *b, THREADNODE *t)
-{
-  THREADNODE *c;
-  if (t->num) buf_printf (b, "%lu", t->num);
-  if (!t->next) return;
-  if (t->num && !t->next->branch) {	/* one child: same list */
-    buf_putc (b, ' ');
-    render_node (b, t->next);
-    return;
-  }
-  if (t->num) buf_putc (b, ' ');
-  for (c = t->next; c; c = c->branch) {
-    buf_putc (b, '(');
-    render_node (b, c);
-    buf_putc (b, ')');
-  }
-}
-
-static char *render (THREADNODE *t)
-{
-  struct buf b = BUF_INIT;
-  buf_puts (&b, "");
-  for (; t; t = t->branch) {
-    buf_putc (&b, '(');
-    render_node (&b, t);
-    buf_putc (&b, ')');
-  }
-  return buf_detach (&b);
-}
+#include "thread-render.h"
 
 /* ---- Message-ID parsing ---- */
 
@@ -124,7 +94,7 @@ static char *run_refs (const struct tm_in *in, unsigned long n, int ordered)
   }
   t = ordered ? thread_build_orderedsubject (m, n)
     : thread_build_references (m, n);
-  r = render (t);
+  r = thread_render (t);
   mail_free_threadnode (&t);
   fs_give ((void **) &m);
   return r;
@@ -298,7 +268,7 @@ static void test_hostile (void)
   m[1].subject = "B";
   t = thread_build_references (m, 2);
   {
-    char *r = render (t);
+    char *r = thread_render (t);
     CHECK_STREQ (r, "((1)(2))");
     fs_give ((void **) &r);
   }

@@ -713,30 +713,34 @@ static void thread_unload (struct thread_load *l)
   if (l->strings) fs_give ((void **) &l->strings);
 }
 
-THREADNODE *mail_thread_orderedsubject (MAILSTREAM *stream, char *charset,
-					SEARCHPGM *spg, long flags,
-					sorter_t sorter)
+/* Load the messages (with their references when refs), thread them */
+static THREADNODE *thread_run (MAILSTREAM *stream, char *charset,
+			       SEARCHPGM *spg, long flags, sorter_t sorter,
+			       int refs)
 {
   struct thread_load l;
   THREADNODE *ret;
 
-  if (!thread_load (stream, charset, spg, flags, sorter, NIL, &l)) return NIL;
-  ret = thread_build_orderedsubject (l.msgs, l.n);
+  if (!thread_load (stream, charset, spg, flags, sorter, refs, &l))
+    return NIL;
+  ret = refs ? thread_build_references (l.msgs, l.n)
+    : thread_build_orderedsubject (l.msgs, l.n);
   thread_unload (&l);
   return ret;
+}
+
+THREADNODE *mail_thread_orderedsubject (MAILSTREAM *stream, char *charset,
+					SEARCHPGM *spg, long flags,
+					sorter_t sorter)
+{
+  return thread_run (stream, charset, spg, flags, sorter, NIL);
 }
 
 THREADNODE *mail_thread_references (MAILSTREAM *stream, char *charset,
 				    SEARCHPGM *spg, long flags,
 				    sorter_t sorter)
 {
-  struct thread_load l;
-  THREADNODE *ret;
-
-  if (!thread_load (stream, charset, spg, flags, sorter, T, &l)) return NIL;
-  ret = thread_build_references (l.msgs, l.n);
-  thread_unload (&l);
-  return ret;
+  return thread_run (stream, charset, spg, flags, sorter, T);
 }
 
 static THREADER thread_references = {

@@ -266,6 +266,12 @@ dm (const char *s, const char *pat)
 
 /* List the entries of directory dir ("" = the mailbox root; otherwise a
  * name ending in '/'), descending where the pattern could match deeper. */
+static int
+dummy_name_cmp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
 static void
 dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
 		long level)
@@ -274,6 +280,8 @@ dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
   struct dirent *d;
   struct stat sbuf;
   struct buf name = BUF_INIT, file = BUF_INIT, slash = BUF_INIT;
+  char **ent = NIL;
+  size_t nent = 0, capent = 0, k;
 
   if (!(dp = opendir (path)))
     return;
@@ -292,13 +300,25 @@ dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
   else
     memset (&w->seen[w->depth], 0, sizeof w->seen[0]);
   w->depth++;
-  while (!w->stopped && (d = readdir (dp)) != NIL) {
+  /* read the whole directory, then list it in byte order: readdir order
+   * depends on the file system and on its history, and users and
+   * transcripts both want the same answer every time */
+  while ((d = readdir (dp)) != NIL)
+    if (dummy_visible (d->d_name, w->hide)) {
+      if (nent == capent) {
+	capent = capent ? capent * 2 : 32;
+	fs_resize ((void **) &ent, capent * sizeof *ent);
+      }
+      ent[nent++] = cpystr (d->d_name);
+    }
+  if (nent)
+    qsort (ent, nent, sizeof *ent, dummy_name_cmp);
+  for (k = 0; k < nent && !w->stopped; k++) {
     int match, match_slash, descend;
+    const char *dname = ent[k];
 
-    if (!dummy_visible (d->d_name, w->hide))
-      continue;
     buf_reset (&name);
-    buf_printf (&name, "%s%s", dir, d->d_name);
+    buf_printf (&name, "%s%s", dir, dname);
     if (name.len > LIM_MAILBOX_NAME)
       continue;
     buf_reset (&slash);
@@ -309,7 +329,7 @@ dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
     if (!match && !match_slash && !descend)
       continue;
     buf_reset (&file);
-    buf_printf (&file, "%s/%s", path, d->d_name);
+    buf_printf (&file, "%s/%s", path, dname);
     if (stat (file.data, &sbuf))
       continue;			/* dangling symlink, vanished, ... */
     if (S_ISDIR (sbuf.st_mode)) {
@@ -334,6 +354,10 @@ dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
   }
   w->depth--;
   closedir (dp);
+  for (k = 0; k < nent; k++)
+    fs_give ((void **) &ent[k]);
+  if (ent)
+    fs_give ((void **) &ent);
   buf_free (&name);
   buf_free (&file);
   buf_free (&slash);
@@ -618,6 +642,17 @@ dummy_create (MAILSTREAM *stream, char *mailbox)
   return ret;
 }
 
+/* The dummy driver owns directories and names no format driver claims.
+ * It may remove or rename a directory, a symbolic link (not its target) or
+ * an empty file, but never a file with contents: those are not mailboxes
+ * of any format we know, so they are somebody's data. */
+static int
+dummy_deletable (const struct stat *sbuf)
+{
+  return S_ISDIR (sbuf->st_mode) || S_ISLNK (sbuf->st_mode) ||
+    (S_ISREG (sbuf->st_mode) && sbuf->st_size == 0);
+}
+
 static long
 dummy_delete (MAILSTREAM *stream, char *mailbox)
 {
@@ -641,6 +676,14 @@ dummy_delete (MAILSTREAM *stream, char *mailbox)
     path[--n] = '\0';
   if (lstat (path, &sbuf))
     r = -1;
+  else if (!dummy_deletable (&sbuf)) {
+    /* a file no mailbox driver recognised: DELETE must never destroy data
+     * that is not mail (UW would unlink it; think of a typo as root) */
+    mail_log (stream, ERROR, "Can't delete mailbox %.80s: not a mailbox",
+	      mailbox);
+    fs_give ((void **) &path);
+    return NIL;
+  }
   else
     r = S_ISDIR (sbuf.st_mode) ? rmdir (path) : unlink (path);
   if (r) {
@@ -679,6 +722,10 @@ dummy_rename (MAILSTREAM *stream, char *old, char *newname)
     }
     mail_log (stream, ERROR, "Can't rename mailbox %.80s: %s", old,
 	      strerror (errno));
+    goto done;
+  }
+  if (!dummy_deletable (&sbuf)) {	/* same reason as in dummy_delete */
+    mail_log (stream, ERROR, "Can't rename %.80s: not a mailbox", old);
     goto done;
   }
   n = strlen (to);

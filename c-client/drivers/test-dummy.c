@@ -7,10 +7,12 @@
  */
 #include <dirent.h>
 #include <sys/stat.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "env-int.h"
 #include "linkage.h"
 
@@ -278,6 +280,29 @@ test_list (void)
   CHECK (listed_with ("Mail", DIRKIDS));
   CHECK (listed_with ("emptydir", DIRNOKIDS));
   CHECK (listed_with ("loop", DIRKIDS));
+  /* \Marked is "changed since last read": atime before ctime (UW's rule,
+   * in whole seconds).  Fix the times so the answer is certain: setting
+   * times makes ctime "now". */
+  {
+    char *p = path_in ("box1");
+    struct timespec ts[2];
+    clock_gettime (CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= 3600;		/* read an hour ago */
+    ts[1] = ts[0];
+    CHECK (utimensat (AT_FDCWD, p, ts, 0) == 0);
+    clear_listed ();
+    dummydriver.list (NIL, "", "box1");
+    CHECK (listed_with ("box1", LATT_NOINFERIORS | LATT_MARKED));
+    clock_gettime (CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec += 3600;		/* "read" after the change */
+    CHECK (utimensat (AT_FDCWD, p, ts, 0) == 0);
+    clear_listed ();
+    dummydriver.list (NIL, "", "box1");
+    CHECK (listed_with ("box1", LATT_NOINFERIORS | LATT_UNMARKED));
+    fs_give ((void **) &p);
+    clear_listed ();
+    dummydriver.list (NIL, "", "%");
+  }
   CHECK (listed_with ("d0", DIRKIDS));
   CHECK (listed_with ("fifo-dir", DIRKIDS));
   CHECK (not_listed ("fifo-dir/fifo"));
@@ -693,6 +718,25 @@ test_integration (void)
   CHECK (logged_has ("directory not empty"));
   CHECK (mail_delete (NIL, "intdir"));
   CHECK (!exists ("intdir", 1));
+  /* a file that is no mailbox is somebody's data: DELETE and RENAME refuse
+   * it and leave it as it was */
+  {
+    char *np = path_in ("notmail.txt");
+    if ((f = fopen (np, "w")) != NIL) {
+      fputs ("just some notes\n", f);
+      fclose (f);
+    }
+    fs_give ((void **) &np);
+  }
+  clear_listed ();
+  CHECK (!mail_delete (NIL, "notmail.txt"));
+  CHECK (logged_has ("not a mailbox"));
+  CHECK (exists ("notmail.txt", 0));
+  clear_listed ();
+  CHECK (!mail_rename (NIL, "notmail.txt", "moved.txt"));
+  CHECK (logged_has ("not a mailbox"));
+  CHECK (exists ("notmail.txt", 0));
+  CHECK (!exists ("moved.txt", 0));
 
   /* INBOX while the unix driver is disabled: dummy opens it empty */
   unlink (spool);
@@ -720,19 +764,6 @@ test_integration (void)
   unlink (spool);
   fs_give ((void **) &spool);
   clear_listed ();
-}
-
-static void
-rm_rf (const char *path)
-{
-  pid_t pid = fork ();
-
-  if (pid == 0) {
-    execlp ("rm", "rm", "-rf", "--", path, (char *) NIL);
-    _exit (127);
-  }
-  if (pid > 0)
-    waitpid (pid, NIL, 0);
 }
 
 int
@@ -772,7 +803,7 @@ main (void)
   test_valid_open_append ();
   test_integration ();
 
-  rm_rf (topdir);
+  test_rm_rf (topdir);
   fs_give ((void **) &home);
   env_free_all ();
   buf_free (&logged);

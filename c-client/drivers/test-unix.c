@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "c-client.h"
 #include "internal.h"
 #include "unix-int.h"
@@ -428,10 +429,58 @@ static void test_append_copy (void)
   CHECK_INTEQ (mail_uid (o, 4), 4);
   CHECK (mail_elt (o, 4)->recent);
   mail_close (o);
+  /* APPEND with a keyword the mailbox does not list yet keeps every flag:
+   * the keyword is in X-Keywords and a read-write open adopts it */
+  INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
+  CHECK (mail_append_full (NIL, "ap", "\\Seen brandnew", NIL, &st) != NIL);
+  o = mail_open (NIL, "ap", NIL);
+  if (CHECK (o != NIL) && CHECK_INTEQ (o->nmsgs, 5)) {
+    int k, found = -1;
+    for (k = 0; k < NUSERFLAGS; k++)
+      if (o->user_flags[k] && !strcmp (o->user_flags[k], "brandnew"))
+	found = k;
+    CHECK (mail_elt (o, 5)->seen);
+    CHECK (found >= 0 && (mail_elt (o, 5)->user_flags & (1UL << found)));
+    mail_close (o);
+  }
   /* TRYCREATE for a missing mailbox, nothing created */
   INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
   CHECK (mail_append (NIL, "#driver.unix/nosuch", &st) == NIL);
   CHECK (get_file ("nosuch", &n) == NULL);
+}
+
+/* COPY keeps every keyword, even when the flag list is longer than a
+ * MAILTMPLEN buffer (NUSERFLAGS keywords of MAXUSERFLAG characters).  The
+ * copy goes into the same mailbox, whose X-IMAPbase (written by the
+ * checkpoint) already lists the keywords. */
+static void test_copy_many_keywords (void)
+{
+  struct buf f = BUF_INIT;
+  MAILSTREAM *s;
+  unsigned long uf;
+  int i, n = 0;
+
+  buf_puts (&f, "From a@b Mon May  7 20:54:32 2001\nSubject: kw\nX-Keywords:");
+  for (i = 0; i < NUSERFLAGS; i++)
+    buf_printf (&f, " k%02d%0*d", i, MAXUSERFLAG - 3, i);
+  buf_puts (&f, "\n\nbody\n");
+  put_file ("kwsrc", f.data, f.len);
+  buf_free (&f);
+  s = mail_open (NIL, "kwsrc", NIL);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK_INTEQ (s->nmsgs, 1);
+  mail_check (s);
+  CHECK (mail_copy (s, "1", "kwsrc") != NIL);
+  mail_ping (s);
+  CHECK_INTEQ (s->nmsgs, 2);
+  uf = s->nmsgs == 2 ? mail_elt (s, 2)->user_flags : 0;
+  for (i = 0; i < NUSERFLAGS; i++)
+    if (s->user_flags[i] && (uf & (1UL << i))
+	&& strlen (s->user_flags[i]) == MAXUSERFLAG)
+      n++;
+  CHECK_INTEQ (n, NUSERFLAGS);
+  mail_close (s);
 }
 
 /* Not a mailbox: clear error, never written */
@@ -688,6 +737,33 @@ static void test_journal (void)
     mail_close (s);
   }
   CHECK (!journal_exists ("jro"));
+
+  /* a complete journal someone else planted (another user, in a shared
+   * spool directory) is not replayed: the mailbox stays as it is */
+  if (geteuid () == 0) {
+    char p[512], j[600];
+    struct stat sb;
+    PUT ("jfo", T2);
+    write_journal ("jfo", off, "From a@b Mon May  7 20:54:32 2001\nSubject: "
+		   "Q\n\nnew tail\n", sizeof T2 - 1, (uint64_t) off + 55, 0);
+    path_of (p, sizeof p, "jfo");
+    stat (p, &sb);
+    snprintf (j, sizeof j, "%s/.bamboo-mbox-journal.%llx.%llx", home,
+	      (unsigned long long) sb.st_dev, (unsigned long long) sb.st_ino);
+    CHECK_INTEQ (chown (j, 4242, 4242), 0);
+    s = mail_open (NIL, "jfo", OP_READONLY);
+    if (CHECK (s != NIL)) {
+      unsigned long len;
+      char *h = header_of (s, 3, &len);
+      CHECK_MEMEQ (h, len, "Subject: z\r\n\r\n", 14);
+      mail_close (s);
+    }
+    CHECK (journal_exists ("jfo"));
+    got = get_file ("jfo", &n);
+    CHECK_MEMEQ (got, n, T2, sizeof T2 - 1);	/* untouched */
+    free (got);
+    unlink (j);
+  }
 }
 
 /* Append failure (file size limit): the mailbox is put back as it was */
@@ -1157,6 +1233,7 @@ int main (void)
   test_flags_roundtrip ();
   test_expunge ();
   test_append_copy ();
+  test_copy_many_keywords ();
   test_not_mbox ();
   test_odd_files ();
   test_journal ();
@@ -1168,11 +1245,7 @@ int main (void)
   test_rewrite_nospace ();
   test_inbox ();
   test_crash ();
-  {
-    char cmd[600];
-    snprintf (cmd, sizeof cmd, "rm -rf '%s'", home);
-    if (system (cmd) != 0)
-      printf ("could not remove %s\n", home);
-  }
+  if (test_rm_rf (home) != 0)
+    printf ("could not remove %s\n", home);
   return unit_done ();
 }

@@ -17,7 +17,7 @@
  * empty line the last line ending is not part of the message.  UW does the
  * same; a text that does not end in an empty line is kept whole.
  *
- * Pure: no I/O, no allocation.
+ * Pure: no I/O, no allocation (but what unix_scan_visible's callback does).
  */
 #include <string.h>
 
@@ -71,6 +71,47 @@ int unix_scan_hidden (enum unix_hdr_kind k)
    * clients and counted in RFC822.SIZE, as UW does: sizes must agree when
    * UW and Bamboo serve the same mailbox. */
   return k != UHK_OTHER && k != UHK_CLENGTH;
+}
+
+void unix_scan_visible (const char *h, const char *he, int keep_empty,
+			unix_put_fn put, struct buf *b)
+{
+  int drop = 0;			/* in a hidden header's continuation */
+  while (h < he) {
+    const char *lq = memchr (h, '\n', (size_t) (he - h));
+    const char *le = lq ? lq + 1 : he;
+    size_t ll = (size_t) ((lq ? lq : he) - h), vo;
+    if (ll && h[ll - 1] == '\r')
+      ll--;
+    if (ll == 0) {		/* the empty line */
+      if (!keep_empty)
+	break;
+      put (b, h, (size_t) (le - h));
+    }
+    else if (*h == ' ' || *h == '\t') {
+      if (!drop)
+	put (b, h, (size_t) (le - h));
+    }
+    else {
+      drop = unix_scan_hidden (unix_scan_hdr_kind (h, ll, &vo));
+      if (!drop)
+	put (b, h, (size_t) (le - h));
+    }
+    h = le;
+  }
+}
+
+const char *unix_scan_word (const char **sp, const char *e, size_t *len)
+{
+  const char *s = *sp, *w;
+  while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
+    s++;
+  w = s;
+  while (s < e && *s != ' ' && *s != '\t' && *s != '\r')
+    s++;
+  *sp = s;
+  *len = (size_t) (s - w);
+  return s > w ? w : NIL;
 }
 
 static const char *us_skipsp (const char *s, const char *e)

@@ -29,6 +29,25 @@
 /* ---------------------------------------------------------------------- */
 /* UW's bytes                                                             */
 
+void unix_put_keywords (struct buf *b, MAILSTREAM *stream)
+{
+  int i;
+  for (i = 0; i < NUSERFLAGS; i++)
+    if (stream->user_flags[i]) {
+      buf_putc (b, ' ');
+      buf_puts (b, stream->user_flags[i]);
+    }
+}
+
+void unix_set_disk_keywords (MAILSTREAM *stream, struct unix_local *L)
+{
+  struct buf kb = BUF_INIT;
+  unix_put_keywords (&kb, stream);
+  if (L->disk_keywords)
+    fs_give ((void **) &L->disk_keywords);
+  L->disk_keywords = buf_detach (&kb);
+}
+
 static void uw_putnum (struct buf *b, unsigned long n)
 {
   buf_printf (b, "%lu", n);
@@ -46,11 +65,7 @@ void unix_status_block (struct buf *b, MAILSTREAM *stream, unsigned int fl,
     uw_putnum (b, stream->uid_validity);
     buf_putc (b, ' ');
     uw_putnum (b, stream->uid_last);
-    for (i = 0; i < NUSERFLAGS; i++)
-      if (stream->user_flags[i]) {
-	buf_putc (b, ' ');
-	buf_puts (b, stream->user_flags[i]);
-      }
+    unix_put_keywords (b, stream);
     buf_putc (b, '\n');
     pad = UNIX_PAD_BASE;
   }
@@ -100,7 +115,6 @@ void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
   char tmp[64];
   const char *host = mylocalhost ();
   long z;
-  int i;
 
   localtime_r (&now, &tm);
   strftime (tmp, sizeof tmp, "%a %b %e %H:%M:%S %Y", &tm);
@@ -116,11 +130,7 @@ void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
     buf_printf (b, "Message-ID: <%lu@%s>\n", (unsigned long) now, host);
   buf_printf (b, "X-IMAP: %010lu %010lu", stream->uid_validity,
 	      stream->uid_last);
-  for (i = 0; i < NUSERFLAGS; i++)
-    if (stream->user_flags[i]) {
-      buf_putc (b, ' ');
-      buf_puts (b, stream->user_flags[i]);
-    }
+  unix_put_keywords (b, stream);
   buf_puts (b, "\nStatus: RO\n\n");
   buf_puts (b, uw_pseudo_text);
   buf_puts (b, "\n");
@@ -141,24 +151,23 @@ struct jwriter {
   int err;			/* errno of the first failure */
 };
 
-static void fnv (uint64_t *h, const void *p, size_t n)
+uint64_t unix_fnv (uint64_t h, const void *p, size_t n)
 {
   const unsigned char *s = p;
-  uint64_t v = *h;
   while (n--) {
-    v ^= *s++;
-    v *= 1099511628211ULL;
+    h ^= *s++;
+    h *= 1099511628211ULL;
   }
-  *h = v;
+  return h;
 }
 
-static void put64 (unsigned char *p, uint64_t v)
+void unix_put64 (unsigned char *p, uint64_t v)
 {
   for (int i = 0; i < 8; i++)
     p[i] = (unsigned char) (v >> (8 * i));
 }
 
-static uint64_t get64 (const unsigned char *p)
+uint64_t unix_get64 (const unsigned char *p)
 {
   uint64_t v = 0;
   for (int i = 7; i >= 0; i--)
@@ -166,85 +175,44 @@ static uint64_t get64 (const unsigned char *p)
   return v;
 }
 
-static int pwrite_all (int fd, const void *buf, size_t len, off_t off)
-{
-  const char *p = buf;
-  while (len) {
-    ssize_t n = pwrite (fd, p, len, off);
-    if (n < 0) {
-      if (errno == EINTR)
-	continue;
-      return -1;
-    }
-    if (n == 0) {
-      errno = ENOSPC;
-      return -1;
-    }
-    p += n;
-    len -= (size_t) n;
-    off += n;
-  }
-  return 0;
-}
-
-static int pread_all (int fd, void *buf, size_t len, off_t off)
-{
-  char *p = buf;
-  while (len) {
-    ssize_t n = pread (fd, p, len, off);
-    if (n < 0) {
-      if (errno == EINTR)
-	continue;
-      return -1;
-    }
-    if (n == 0) {
-      errno = EIO;		/* file shorter than it should be */
-      return -1;
-    }
-    p += n;
-    len -= (size_t) n;
-    off += n;
-  }
-  return 0;
-}
-
 static void jw_begin (struct jwriter *jw, off_t off)
 {
   unsigned char h[16];
-  put64 (h, (uint64_t) off);
-  put64 (h + 8, 0);
+  unix_put64 (h, (uint64_t) off);
+  unix_put64 (h + 8, 0);
   jw->ext_hdr = jw->pos + 8;
   jw->ext_len = 0;
   /* the length is patched in jw_end; the checksum covers the final value,
    * so the header goes into the sum at jw_end time, not here */
-  if (!jw->err && pwrite_all (jw->fd, h, 16, jw->pos) < 0)
+  if (!jw->err && os_pwrite_all (jw->fd, h, 16, jw->pos) < 0)
     jw->err = errno;
   jw->pos += 16;
   jw->datalen += 16;
   jw->nextents++;
   /* remember the offset bytes for the checksum */
-  fnv (&jw->sum, h, 8);
+  jw->sum = unix_fnv (jw->sum, h, 8);
 }
 
 static void jw_data (struct jwriter *jw, const void *p, size_t n)
 {
   if (jw->err || !n)
     return;
-  if (pwrite_all (jw->fd, p, n, jw->pos) < 0)
+  if (os_pwrite_all (jw->fd, p, n, jw->pos) < 0)
     jw->err = errno ? errno : EIO;
   jw->pos += (off_t) n;
   jw->datalen += n;
   jw->ext_len += n;
-  fnv (&jw->sum, p, n);
+  jw->sum = unix_fnv (jw->sum, p, n);
 }
 
 static void jw_end (struct jwriter *jw)
 {
   unsigned char h[8];
-  put64 (h, jw->ext_len);
-  if (!jw->err && pwrite_all (jw->fd, h, 8, jw->ext_hdr) < 0)
+  unix_put64 (h, jw->ext_len);
+  if (!jw->err && os_pwrite_all (jw->fd, h, 8, jw->ext_hdr) < 0)
     jw->err = errno;
-  fnv (&jw->sum, h, 8);		/* the length closes the extent's sum */
+  /* the length closes the extent's sum */
+  jw->sum = unix_fnv (jw->sum, h, 8);
 }
 
 void unix_journal_name (struct buf *b, const char *dir, dev_t dev, ino_t ino)
@@ -267,16 +235,6 @@ static void dir_of (struct buf *b, const char *path)
     buf_append (b, path, (size_t) (s - path));
 }
 
-static int fsync_dir (const char *dir)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-  if (fd < 0)
-    return -1;
-  r = fsync (fd);
-  close (fd);
-  return r;
-}
-
 /* Journal location: the mailbox's directory if we may write there, else
  * the home directory.  dirb gets the directory, jb the file name. */
 static void journal_where (const char *path, dev_t dev, ino_t ino,
@@ -291,6 +249,75 @@ static void journal_where (const char *path, dev_t dev, ino_t ino,
   unix_journal_name (jb, buf_cstr (dirb), dev, ino);
 }
 
+/* Start a journal for file (dev, ino) at path, with room for its header
+ * (written by jw_commit).  0, or -1 with errno. */
+static int jw_open (struct jwriter *jw, const char *path, dev_t dev,
+		    ino_t ino, struct buf *dirb, struct buf *jb)
+{
+  unsigned char hdr[JHDR];
+  memset (jw, 0, sizeof *jw);
+  jw->sum = UNIX_FNV_INIT;
+  journal_where (path, dev, ino, dirb, jb, 0);
+  unlink (buf_cstr (jb));
+  /* O_EXCL: never through a planted link; O_RDWR: applied from this fd */
+  jw->fd = open (buf_cstr (jb), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (jw->fd < 0)
+    return -1;
+  memset (hdr, 0, sizeof hdr);
+  jw->pos = JHDR;
+  if (os_pwrite_all (jw->fd, hdr, JHDR, 0) < 0)
+    jw->err = errno;
+  return 0;
+}
+
+/* Write the header that makes the journal complete and make it durable.
+ * 0, or -1 with errno after closing and removing the journal. */
+static int jw_commit (struct jwriter *jw, dev_t dev, ino_t ino,
+		      off_t oldlen, off_t newlen, struct buf *dirb,
+		      struct buf *jb)
+{
+  unsigned char hdr[JHDR];
+  memset (hdr, 0, sizeof hdr);
+  memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
+  unix_put64 (hdr + 8, UNIX_JOURNAL_VERSION);
+  unix_put64 (hdr + 16, (uint64_t) dev);
+  unix_put64 (hdr + 24, (uint64_t) ino);
+  unix_put64 (hdr + 32, (uint64_t) oldlen);
+  unix_put64 (hdr + 40, (uint64_t) newlen);
+  unix_put64 (hdr + 48, jw->nextents);
+  unix_put64 (hdr + 56, jw->datalen);
+  unix_put64 (hdr + 64, jw->sum);
+  if (jw->err || os_pwrite_all (jw->fd, hdr, JHDR, 0) < 0
+      || fsync (jw->fd) < 0 || os_fsync_dir (buf_cstr (dirb)) < 0) {
+    int e = jw->err ? jw->err : errno;
+    close (jw->fd);
+    jw->fd = -1;
+    unlink (buf_cstr (jb));
+    errno = e;
+    return -1;
+  }
+  return 0;
+}
+
+/* Make sure fd can grow from oldlen to newlen before any of it is
+ * touched.  0, or -1 with errno after removing the (unapplied) journal and
+ * giving back what the attempt took. */
+static int jw_reserve (int fd, off_t oldlen, off_t newlen, struct buf *dirb,
+		       struct buf *jb)
+{
+  int e;
+  if (newlen <= oldlen)
+    return 0;
+  e = posix_fallocate (fd, 0, newlen);
+  if (e == 0 || e == EOPNOTSUPP || e == EINVAL)
+    return 0;			/* done, or a filesystem that can't say */
+  unlink (buf_cstr (jb));
+  os_fsync_dir (buf_cstr (dirb));
+  if (ftruncate (fd, oldlen) < 0) { /* nothing more we can do */ }
+  errno = e;
+  return -1;
+}
+
 /* Verify a journal: header sane and checksum right.  Returns 1 and fills
  * the header values, or 0. */
 static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
@@ -298,20 +325,20 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
 {
   unsigned char h[JHDR], *chunk;
   struct stat sb;
-  uint64_t sum = 14695981039346656037ULL, left, off = JHDR, n, e;
+  uint64_t sum = UNIX_FNV_INIT, left, off = JHDR, n, e;
   int ok = 0;
 
   if (fstat (jfd, &sb) < 0 || sb.st_size < JHDR
-      || pread_all (jfd, h, JHDR, 0) < 0)
+      || os_pread_all (jfd, h, JHDR, 0) < 0)
     return 0;
   if (memcmp (h, UNIX_JOURNAL_MAGIC, 8) != 0
-      || get64 (h + 8) != UNIX_JOURNAL_VERSION
-      || get64 (h + 16) != (uint64_t) dev || get64 (h + 24) != (uint64_t) ino)
+      || unix_get64 (h + 8) != UNIX_JOURNAL_VERSION
+      || unix_get64 (h + 16) != (uint64_t) dev || unix_get64 (h + 24) != (uint64_t) ino)
     return 0;
-  *oldlen = get64 (h + 32);
-  *newlen = get64 (h + 40);
-  *next = get64 (h + 48);
-  *dlen = get64 (h + 56);
+  *oldlen = unix_get64 (h + 32);
+  *newlen = unix_get64 (h + 40);
+  *next = unix_get64 (h + 48);
+  *dlen = unix_get64 (h + 56);
   if ((uint64_t) sb.st_size != JHDR + *dlen)
     return 0;
   /* walk extents: sum is over offset, data, then length (jw order) */
@@ -320,26 +347,26 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
   for (e = 0; e < *next; e++) {
     unsigned char eh[16];
     uint64_t elen;
-    if (left < 16 || pread_all (jfd, eh, 16, (off_t) off) < 0)
+    if (left < 16 || os_pread_all (jfd, eh, 16, (off_t) off) < 0)
       goto out;
-    elen = get64 (eh + 8);
+    elen = unix_get64 (eh + 8);
     left -= 16;
     off += 16;
-    if (elen > left || get64 (eh) + elen > *newlen)
+    if (elen > left || unix_get64 (eh) + elen > *newlen)
       goto out;
-    fnv (&sum, eh, 8);
+    sum = unix_fnv (sum, eh, 8);
     for (n = 0; n < elen;) {
       size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
-      if (pread_all (jfd, chunk, k, (off_t) (off + n)) < 0)
+      if (os_pread_all (jfd, chunk, k, (off_t) (off + n)) < 0)
 	goto out;
-      fnv (&sum, chunk, k);
+      sum = unix_fnv (sum, chunk, k);
       n += k;
     }
-    fnv (&sum, eh + 8, 8);
+    sum = unix_fnv (sum, eh + 8, 8);
     off += elen;
     left -= elen;
   }
-  ok = (left == 0 && sum == get64 (h + 64));
+  ok = (left == 0 && sum == unix_get64 (h + 64));
 out:
   fs_give ((void **) &chunk);
   return ok;
@@ -357,17 +384,17 @@ static int journal_applied (int jfd, int fd, uint64_t next, uint64_t newlen)
   for (e = 0; same && e < next; e++) {
     unsigned char eh[16];
     uint64_t where, elen, n;
-    if (pread_all (jfd, eh, 16, (off_t) off) < 0) {
+    if (os_pread_all (jfd, eh, 16, (off_t) off) < 0) {
       same = 0;
       break;
     }
-    where = get64 (eh);
-    elen = get64 (eh + 8);
+    where = unix_get64 (eh);
+    elen = unix_get64 (eh + 8);
     off += 16;
     for (n = 0; same && n < elen;) {
       size_t k = (elen - n > 65536) ? 65536 : (size_t) (elen - n);
-      if (pread_all (jfd, a, k, (off_t) (off + n)) < 0
-	  || pread_all (fd, b, k, (off_t) (where + n)) < 0
+      if (os_pread_all (jfd, a, k, (off_t) (off + n)) < 0
+	  || os_pread_all (fd, b, k, (off_t) (where + n)) < 0
 	  || memcmp (a, b, k) != 0)
 	same = 0;
       n += k;
@@ -388,15 +415,15 @@ static int journal_apply (int jfd, int fd, uint64_t next, uint64_t newlen)
   for (e = 0; e < next; e++) {
     unsigned char eh[16];
     uint64_t where, elen, n;
-    if (pread_all (jfd, eh, 16, (off_t) off) < 0)
+    if (os_pread_all (jfd, eh, 16, (off_t) off) < 0)
       goto out;
-    where = get64 (eh);
-    elen = get64 (eh + 8);
+    where = unix_get64 (eh);
+    elen = unix_get64 (eh + 8);
     off += 16;
     for (n = 0; n < elen;) {
       size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
-      if (pread_all (jfd, chunk, k, (off_t) (off + n)) < 0
-	  || pwrite_all (fd, chunk, k, (off_t) (where + n)) < 0)
+      if (os_pread_all (jfd, chunk, k, (off_t) (off + n)) < 0
+	  || os_pwrite_all (fd, chunk, k, (off_t) (where + n)) < 0)
 	goto out;
       n += k;
     }
@@ -408,6 +435,18 @@ static int journal_apply (int jfd, int fd, uint64_t next, uint64_t newlen)
 out:
   fs_give ((void **) &chunk);
   return r;
+}
+
+/* A journal is replayed only if it is a plain file written by us, by the
+ * mailbox's owner or by root: whoever else wrote it could not write the
+ * mailbox itself. */
+static int journal_trusted (int jfd, const struct stat *mbx)
+{
+  struct stat jsb;
+  if (fstat (jfd, &jsb) < 0 || !S_ISREG (jsb.st_mode))
+    return 0;
+  return jsb.st_uid == geteuid () || jsb.st_uid == mbx->st_uid
+    || jsb.st_uid == 0;
 }
 
 static int recover_one (MAILSTREAM *stream, int fd, const char *path,
@@ -424,19 +463,25 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
     buf_free (&jb);
     return 0;
   }
-  if (!journal_check (jfd, sb->st_dev, sb->st_ino, &oldlen, &newlen, &next,
-		      &dlen)) {
+  if (!journal_trusted (jfd, sb)) {
+    /* anyone may create files in a shared spool directory: a journal
+     * planted there must not write into someone else's mailbox */
+    mail_log (stream, WARN, "Ignoring rewrite journal %s: not written by "
+	      "this user or the mailbox's owner", buf_cstr (&jb));
+  }
+  else if (!journal_check (jfd, sb->st_dev, sb->st_ino, &oldlen, &newlen,
+			   &next, &dlen)) {
     /* never completed: the mailbox was not touched */
     mail_log (stream, WARN, "Discarding incomplete rewrite journal %s",
 	      buf_cstr (&jb));
     unlink (buf_cstr (&jb));
-    fsync_dir (buf_cstr (&dirb));
+    os_fsync_dir (buf_cstr (&dirb));
   }
   else if (journal_applied (jfd, fd, next, newlen)) {
     /* crashed after applying, before unlinking: bytes past newlen, if any,
      * were added later by someone else and stay */
     unlink (buf_cstr (&jb));
-    fsync_dir (buf_cstr (&dirb));
+    os_fsync_dir (buf_cstr (&dirb));
   }
   else {
     struct stat cur;
@@ -450,17 +495,17 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
       keep_from = big;
       if (oldlen < newlen) {
 	char tmp[5];
-	if (pread_all (fd, tmp, 5, (off_t) oldlen) == 0
+	if (os_pread_all (fd, tmp, 5, (off_t) oldlen) == 0
 	    && memcmp (tmp, "From ", 5) == 0)
 	  keep_from = oldlen;
       }
       flen = (size_t) ((uint64_t) cur.st_size - keep_from);
       foreign = fs_get (flen + 1);
-      if (pread_all (fd, foreign, flen, (off_t) keep_from) < 0)
+      if (os_pread_all (fd, foreign, flen, (off_t) keep_from) < 0)
 	flen = 0;
     }
     if (journal_apply (jfd, fd, next, newlen) < 0
-	|| (flen && (pwrite_all (fd, foreign, flen, (off_t) newlen) < 0
+	|| (flen && (os_pwrite_all (fd, foreign, flen, (off_t) newlen) < 0
 		     || fsync (fd) < 0))) {
       mail_log (stream, ERROR, "Can't finish interrupted rewrite of %s: %s "
 		"(journal %s kept)", path, strerror (errno), buf_cstr (&jb));
@@ -469,7 +514,7 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
     else {
       mail_log (stream, WARN, "Finished an interrupted rewrite of %s", path);
       unlink (buf_cstr (&jb));
-      fsync_dir (buf_cstr (&dirb));
+      os_fsync_dir (buf_cstr (&dirb));
     }
     if (foreign)
       fs_give ((void **) &foreign);
@@ -533,27 +578,7 @@ static void put_lf (struct buf *b, const char *s, size_t n)
  * header at h..he, with CRLF turned into LF; the empty line excluded. */
 static void put_header_kept (struct buf *b, const char *h, const char *he)
 {
-  int drop = 0;
-  while (h < he) {
-    const char *lq = memchr (h, '\n', (size_t) (he - h));
-    const char *le = lq ? lq + 1 : he;
-    size_t ll = (size_t) ((lq ? lq : he) - h), vo;
-    if (ll && h[ll - 1] == '\r')
-      ll--;
-    if (ll == 0)
-      break;			/* the empty line */
-    if (*h == ' ' || *h == '\t') {
-      if (!drop)
-	put_lf (b, h, (size_t) (le - h));
-    }
-    else {
-      enum unix_hdr_kind k = unix_scan_hdr_kind (h, ll, &vo);
-      drop = (k != UHK_OTHER && k != UHK_CLENGTH);
-      if (!drop)
-	put_lf (b, h, (size_t) (le - h));
-    }
-    h = le;
-  }
+  unix_scan_visible (h, he, 0, put_lf, b);
   if (b->len && b->data[b->len - 1] != '\n')
     buf_putc (b, '\n');
 }
@@ -596,7 +621,7 @@ static void gen_message (struct buf *b, MAILSTREAM *stream, const char *map,
   buf_putc (b, '\n');		/* separator */
 }
 
-int unix_lock_ex (MAILSTREAM *stream, DOTLOCK *dl)
+int unix_lock (MAILSTREAM *stream, DOTLOCK *dl, int op)
 {
   struct unix_local *L = UNIX_LOCAL (stream);
   const char *err = NIL;
@@ -604,12 +629,20 @@ int unix_lock_ex (MAILSTREAM *stream, DOTLOCK *dl)
     mail_log (stream, ERROR, "%s", err ? err : "Can't lock mailbox");
     return -1;
   }
-  if (lock_flock (L->fd, LOCK_EX, unix_timeout ()) < 0) {
+  if (lock_flock (L->fd, op, unix_timeout ()) < 0) {
     mail_log (stream, ERROR, "Can't lock mailbox %s: %s", L->path,
 	      strerror (errno));
     lock_undot (dl);
     return -1;
   }
+  return 0;
+}
+
+int unix_lock_ex (MAILSTREAM *stream, DOTLOCK *dl)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  if (unix_lock (stream, dl, LOCK_EX) < 0)
+    return -1;
   if (unix_journal_recover (stream, L->fd, L->path) < 0) {
     unix_unlock (stream, dl);
     return -1;
@@ -627,12 +660,8 @@ void unix_unlock (MAILSTREAM *stream, DOTLOCK *dl)
 static int same_uid_data (MAILSTREAM *stream, struct unix_local *L)
 {
   struct buf k = BUF_INIT;
-  int i, same;
-  for (i = 0; i < NUSERFLAGS; i++)
-    if (stream->user_flags[i]) {
-      buf_putc (&k, ' ');
-      buf_puts (&k, stream->user_flags[i]);
-    }
+  int same;
+  unix_put_keywords (&k, stream);
   same = stream->uid_validity == L->disk_validity
     && stream->uid_last == L->disk_last
     && strcmp (buf_cstr (&k), L->disk_keywords ? L->disk_keywords : "") == 0;
@@ -662,7 +691,6 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
   unsigned long i, nx = 0, survivors = 0, first_surv = 0;
   off_t tail = -1, oldlen, newlen;
   int uidsame, pseudo_out, ret = 0;
-  unsigned char hdr[JHDR];
   char *gone = NIL;		/* messages expunged */
 
   if (nexpunged)
@@ -706,21 +734,11 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
   /* the pseudo-message stays once there; an emptied mailbox gets one */
   pseudo_out = L->pseudo || (survivors == 0 && oldlen > 0);
 
-  memset (&jw, 0, sizeof jw);
-  jw.sum = 14695981039346656037ULL;
-  journal_where (L->path, L->dev, L->ino, &dirb, &jb, 0);
-  unlink (buf_cstr (&jb));
-  jw.fd = open (buf_cstr (&jb), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		0600);
-  if (jw.fd < 0) {
+  if (jw_open (&jw, L->path, L->dev, L->ino, &dirb, &jb) < 0) {
     mail_log (stream, ERROR, "Can't create rewrite journal %s: %s",
 	      buf_cstr (&jb), strerror (errno));
     goto fail;
   }
-  memset (hdr, 0, sizeof hdr);
-  jw.pos = JHDR;
-  if (pwrite_all (jw.fd, hdr, JHDR, 0) < 0)
-    jw.err = errno;
 
   /* pseudo-message */
   if (pseudo_out && (!uidsame || !L->pseudo)) {
@@ -778,54 +796,28 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
     ret = 1;
     goto done;
   }
-  memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
-  put64 (hdr + 8, UNIX_JOURNAL_VERSION);
-  put64 (hdr + 16, (uint64_t) L->dev);
-  put64 (hdr + 24, (uint64_t) L->ino);
-  put64 (hdr + 32, (uint64_t) oldlen);
-  put64 (hdr + 40, (uint64_t) newlen);
-  put64 (hdr + 48, jw.nextents);
-  put64 (hdr + 56, jw.datalen);
-  put64 (hdr + 64, jw.sum);
-  if (jw.err || pwrite_all (jw.fd, hdr, JHDR, 0) < 0 || fsync (jw.fd) < 0
-      || fsync_dir (buf_cstr (&dirb)) < 0) {
-    int e = jw.err ? jw.err : errno;
-    close (jw.fd);
-    unlink (buf_cstr (&jb));
+  if (jw_commit (&jw, L->dev, L->ino, oldlen, newlen, &dirb, &jb) < 0) {
     mail_log (stream, ERROR, "Can't write rewrite journal for %s: %s; "
-	      "mailbox unchanged", L->path, strerror (e));
+	      "mailbox unchanged", L->path, strerror (errno));
     goto fail;
   }
   /* make sure the space is there before touching the mailbox */
-  if (newlen > oldlen) {
-    int e = posix_fallocate (L->fd, 0, newlen);
-    if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-      close (jw.fd);
-      unlink (buf_cstr (&jb));
-      fsync_dir (buf_cstr (&dirb));
-      ftruncate (L->fd, oldlen);	/* give back what fallocate took */
-      mail_log (stream, ERROR, "Can't rewrite %s: %s; mailbox unchanged",
-		L->path, strerror (e));
-      goto fail;
-    }
+  if (jw_reserve (L->fd, oldlen, newlen, &dirb, &jb) < 0) {
+    mail_log (stream, ERROR, "Can't rewrite %s: %s; mailbox unchanged",
+	      L->path, strerror (errno));
+    close (jw.fd);
+    goto fail;
   }
-  {
-    int jr = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC);
-    if (jr < 0 || journal_apply (jr, L->fd, jw.nextents, (uint64_t) newlen)
-	< 0) {
-      mail_log (stream, ERROR, "Error rewriting %s: %s (journal %s kept; "
-		"it is replayed on next open)", L->path, strerror (errno),
-		buf_cstr (&jb));
-      if (jr >= 0)
-	close (jr);
-      close (jw.fd);
-      goto fail;
-    }
-    close (jr);
+  if (journal_apply (jw.fd, L->fd, jw.nextents, (uint64_t) newlen) < 0) {
+    mail_log (stream, ERROR, "Error rewriting %s: %s (journal %s kept; "
+	      "it is replayed on next open)", L->path, strerror (errno),
+	      buf_cstr (&jb));
+    close (jw.fd);
+    goto fail;
   }
   close (jw.fd);
   unlink (buf_cstr (&jb));
-  fsync_dir (buf_cstr (&dirb));
+  os_fsync_dir (buf_cstr (&dirb));
   ret = 1;
 
   /* bring the index in line with the file */
@@ -861,17 +853,7 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
       *nexpunged = nx;
     L->disk_validity = stream->uid_validity;
     L->disk_last = stream->uid_last;
-    {
-      struct buf kb = BUF_INIT;
-      for (int f = 0; f < NUSERFLAGS; f++)
-	if (stream->user_flags[f]) {
-	  buf_putc (&kb, ' ');
-	  buf_puts (&kb, stream->user_flags[f]);
-	}
-      if (L->disk_keywords)
-	fs_give ((void **) &L->disk_keywords);
-      L->disk_keywords = buf_detach (&kb);
-    }
+    unix_set_disk_keywords (stream, L);
     L->pseudo = pseudo_out;
     if (tail >= 0) {
       /* rescan the rewritten tail to learn its new offsets */
@@ -913,25 +895,14 @@ static int journal_commit (MAILSTREAM *stream, int fd, const char *path,
   struct buf dirb = BUF_INIT, jb = BUF_INIT;
   struct jwriter jw;
   struct stat sb;
-  unsigned char hdr[JHDR];
-  int r = -1, jr;
+  int r = -1;
 
   if (fstat (fd, &sb) < 0)
     return -1;
   if (newlen < 0)
     newlen = sb.st_size;
-  memset (&jw, 0, sizeof jw);
-  jw.sum = 14695981039346656037ULL;
-  journal_where (path, sb.st_dev, sb.st_ino, &dirb, &jb, 0);
-  unlink (buf_cstr (&jb));
-  jw.fd = open (buf_cstr (&jb), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		0600);
-  if (jw.fd < 0)
+  if (jw_open (&jw, path, sb.st_dev, sb.st_ino, &dirb, &jb) < 0)
     goto out;
-  memset (hdr, 0, sizeof hdr);
-  jw.pos = JHDR;
-  if (pwrite_all (jw.fd, hdr, JHDR, 0) < 0)
-    jw.err = errno;
   jw_begin (&jw, at);
   jw_data (&jw, d, dlen);
   if (cto > cfrom) {
@@ -939,7 +910,7 @@ static int journal_commit (MAILSTREAM *stream, int fd, const char *path,
     off_t o;
     for (o = cfrom; o < cto && !jw.err;) {
       size_t k = (cto - o > (1 << 16)) ? (1 << 16) : (size_t) (cto - o);
-      if (pread_all (fd, chunk, k, o) < 0)
+      if (os_pread_all (fd, chunk, k, o) < 0)
 	jw.err = errno;
       else
 	jw_data (&jw, chunk, k);
@@ -948,41 +919,20 @@ static int journal_commit (MAILSTREAM *stream, int fd, const char *path,
     fs_give ((void **) &chunk);
   }
   jw_end (&jw);
-  memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
-  put64 (hdr + 8, UNIX_JOURNAL_VERSION);
-  put64 (hdr + 16, (uint64_t) sb.st_dev);
-  put64 (hdr + 24, (uint64_t) sb.st_ino);
-  put64 (hdr + 32, (uint64_t) sb.st_size);
-  put64 (hdr + 40, (uint64_t) newlen);
-  put64 (hdr + 48, jw.nextents);
-  put64 (hdr + 56, jw.datalen);
-  put64 (hdr + 64, jw.sum);
-  if (jw.err || pwrite_all (jw.fd, hdr, JHDR, 0) < 0 || fsync (jw.fd) < 0
-      || fsync_dir (buf_cstr (&dirb)) < 0) {
+  if (jw_commit (&jw, sb.st_dev, sb.st_ino, sb.st_size, newlen, &dirb, &jb)
+      < 0)
+    goto out;
+  if (jw_reserve (fd, sb.st_size, newlen, &dirb, &jb) < 0
+      || journal_apply (jw.fd, fd, 1, (uint64_t) newlen) < 0) {
+    /* after a failed apply the journal stays: replayed on next lock */
+    int e = errno;
     close (jw.fd);
-    unlink (buf_cstr (&jb));
+    errno = e;
     goto out;
   }
   close (jw.fd);
-  if (newlen > sb.st_size) {
-    int e = posix_fallocate (fd, 0, newlen);
-    if (e != 0 && e != EOPNOTSUPP && e != EINVAL) {
-      unlink (buf_cstr (&jb));
-      fsync_dir (buf_cstr (&dirb));
-      if (ftruncate (fd, sb.st_size) < 0) { /* nothing more to do */ }
-      errno = e;
-      goto out;
-    }
-  }
-  jr = open (buf_cstr (&jb), O_RDONLY | O_CLOEXEC);
-  if (jr < 0 || journal_apply (jr, fd, 1, (uint64_t) newlen) < 0) {
-    if (jr >= 0)
-      close (jr);
-    goto out;			/* journal stays: replayed on next lock */
-  }
-  close (jr);
   unlink (buf_cstr (&jb));
-  fsync_dir (buf_cstr (&dirb));
+  os_fsync_dir (buf_cstr (&dirb));
   r = 0;
 out:
   if (r < 0)
@@ -1202,7 +1152,7 @@ long unix_create_file (MAILSTREAM *stream, const char *path)
   }
   close (fd);
   dir_of (&dirb, path);
-  fsync_dir (buf_cstr (&dirb));
+  os_fsync_dir (buf_cstr (&dirb));
   buf_free (&dirb);
   buf_free (&b);
   set_mbx_protections ((char *) path, (char *) path);
@@ -1215,13 +1165,13 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
   char path[MAILTMPLEN];
   MAILSTREAM t;			/* keywords and uid data of the target */
   struct head_info hi;
-  struct buf b = BUF_INIT, dirb = BUF_INIT;
+  struct buf b = BUF_INIT;
   struct stat sb;
   DOTLOCK dl;
   const char *err = NIL;
   off_t oldsize = 0, pos;
   unsigned long first_uid = 0, n = 0;
-  int fd, ret = 0, fresh = 0, locked = 0;
+  int fd, ret = 0;
   SEARCHSET *set = NIL;
 
   memset (&t, 0, sizeof t);
@@ -1270,7 +1220,6 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
     close (fd);
     return NIL;
   }
-  locked = 1;
   unix_journal_recover (stream, fd, path);
   if (fstat (fd, &sb) < 0)
     goto done;
@@ -1306,19 +1255,16 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
       hi.numlen = (size_t) ((v - map) - hi.numoff);
       {
 	/* keywords: the words after the two numbers */
+	const char *w;
+	size_t wl;
 	int i = 0;
-	while (v < ve && i < NUSERFLAGS) {
-	  const char *w;
-	  while (v < ve && (*v == ' ' || *v == '\t' || *v == '\r')) v++;
-	  w = v;
-	  while (v < ve && *v != ' ' && *v != '\t' && *v != '\r') v++;
-	  if (v > w && (size_t) (v - w) <= MAXUSERFLAG) {
-	    char *k = fs_get ((size_t) (v - w) + 1);
-	    memcpy (k, w, (size_t) (v - w));
-	    k[v - w] = '\0';
+	while (i < NUSERFLAGS && (w = unix_scan_word (&v, ve, &wl)))
+	  if (wl <= MAXUSERFLAG) {
+	    char *k = fs_get (wl + 1);
+	    memcpy (k, w, wl);
+	    k[wl] = '\0';
 	    t.user_flags[i++] = k;
 	  }
-	}
       }
     }
     munmap (map, (size_t) oldsize);
@@ -1332,7 +1278,6 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
       hi.numoff = (x - b.data) + 8 + 11;
       hi.numlen = 10;
     }
-    fresh = 1;
   }
   pos = oldsize;
   if (oldsize) {		/* don't glue a From_ line to a partial line */
@@ -1351,6 +1296,10 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
     if (!msg)
       break;
     if (flags && *flags) {
+      /* A keyword the target does not list yet goes into the message's
+       * X-Keywords; the next read-write open adds it to the mailbox's list,
+       * as UW does.  Refusing it would drop every flag of the message. */
+      t.kwd_create = T;
       sys = mail_parse_flags (&t, flags, &uf);
       fl = (unsigned int) sys & (fSEEN | fDELETED | fFLAGGED | fANSWERED
 				 | fDRAFT);
@@ -1366,13 +1315,13 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
     if (hi.kind)
       t.uid_last++;
     if (b.len >= (1 << 20)) {	/* write as we go */
-      if (pwrite_all (fd, b.data, b.len, pos) < 0)
+      if (os_pwrite_all (fd, b.data, b.len, pos) < 0)
 	goto ioerr;
       pos += (off_t) b.len;
       buf_reset (&b);
     }
   }
-  if (b.len && pwrite_all (fd, b.data, b.len, pos) < 0)
+  if (b.len && os_pwrite_all (fd, b.data, b.len, pos) < 0)
     goto ioerr;
   pos += (off_t) b.len;
   if (fsync (fd) < 0)
@@ -1413,7 +1362,6 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
       }
     }
   }
-  (void) fresh;
   ret = 1;
   goto done;
 
@@ -1432,12 +1380,9 @@ done:
       if (t.user_flags[i])
 	fs_give ((void **) &t.user_flags[i]);
   }
-  if (locked) {
-    lock_funlock (fd);
-    lock_undot (&dl);
-  }
+  lock_funlock (fd);
+  lock_undot (&dl);
   close (fd);
   buf_free (&b);
-  buf_free (&dirb);
   return ret;
 }

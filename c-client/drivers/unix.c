@@ -11,13 +11,13 @@
  * This file: driver table, valid/create/delete/rename/status, open, close,
  * ping/check/expunge, header/text, copy; the index itself is built by
  * unix-scan.c and kept in stream->local (struct unix_local), not in elts.
+ * Moving spool mail into ~/mbox is unix-snarf.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,74 +181,70 @@ struct parse_ctx {
   struct buf blk;
 };
 
+/* The keywords listed after the two numbers of an X-IMAP/X-IMAPbase value
+ * become the stream's keywords (in order, duplicates and overlong ones
+ * skipped) */
 static void take_keywords (MAILSTREAM *stream, const char *v, size_t len)
 {
-  const char *s = v, *e = v + len;
-  int n = 0;
+  const char *s = v, *e = v + len, *w;
+  size_t n;
+  int k = 0;
   /* skip the two numbers */
-  while (s < e && n < 2) {
+  while (s < e && k < 2) {
     while (s < e && (*s == ' ' || *s == '\t'))
       s++;
     while (s < e && *s != ' ' && *s != '\t')
       s++;
-    n++;
+    k++;
   }
-  while (s < e) {
-    const char *w;
-    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
-      s++;
-    w = s;
-    while (s < e && *s != ' ' && *s != '\t' && *s != '\r')
-      s++;
-    if (s > w && (size_t) (s - w) <= MAXUSERFLAG) {
+  while ((w = unix_scan_word (&s, e, &n)))
+    if (n <= MAXUSERFLAG) {
       char kw[MAXUSERFLAG + 1];
       int i, dup = 0;
-      memcpy (kw, w, (size_t) (s - w));
-      kw[s - w] = '\0';
+      memcpy (kw, w, n);
+      kw[n] = '\0';
       for (i = 0; i < NUSERFLAGS && stream->user_flags[i]; i++)
 	if (strcmp (stream->user_flags[i], kw) == 0)
 	  dup = 1;
       if (!dup && i < NUSERFLAGS)
 	stream->user_flags[i] = cpystr (kw);
     }
-  }
 }
 
-static void set_disk_keywords (MAILSTREAM *stream, struct unix_local *L)
+/* The uid data of the first message (pseudo-message or X-IMAPbase): taken
+ * as the stream's at open, and remembered as what is on disk */
+static void take_uid_data (struct parse_ctx *c, struct unix_scan_msg *sm,
+			   unsigned long validity, unsigned long last)
 {
-  struct buf kb = BUF_INIT;
-  int f;
-  for (f = 0; f < NUSERFLAGS; f++)
-    if (stream->user_flags[f]) {
-      buf_putc (&kb, ' ');
-      buf_puts (&kb, stream->user_flags[f]);
-    }
-  if (L->disk_keywords)
-    fs_give ((void **) &L->disk_keywords);
-  L->disk_keywords = buf_detach (&kb);
+  MAILSTREAM *stream = c->stream;
+  struct unix_local *L = c->L;
+  if (c->open) {
+    stream->uid_validity = validity;
+    stream->uid_last = last;
+    take_keywords (stream, sm->imap, sm->imap_len);
+    L->disk_validity = validity;
+    L->disk_last = last;
+    unix_set_disk_keywords (stream, L);
+  }
+  c->have_data = 1;
 }
 
+/* X-Keywords value -> stream keyword bits (unknown keywords are created) */
 static unsigned long kw_bits (MAILSTREAM *stream, const char *v, size_t len)
 {
-  const char *s = v, *e = v + len;
+  const char *s = v, *e = v + len, *w;
   unsigned long bits = 0;
-  while (s < e) {
-    const char *w;
-    while (s < e && (*s == ' ' || *s == '\t' || *s == '\r'))
-      s++;
-    w = s;
-    while (s < e && *s != ' ' && *s != '\t' && *s != '\r')
-      s++;
-    if (s > w && (size_t) (s - w) <= MAXUSERFLAG) {
+  size_t n;
+  while ((w = unix_scan_word (&s, e, &n)))
+    if (n <= MAXUSERFLAG) {
       char kw[MAXUSERFLAG + 1];
       int i;
-      memcpy (kw, w, (size_t) (s - w));
-      kw[s - w] = '\0';
+      memcpy (kw, w, n);
+      kw[n] = '\0';
       i = mail_keyword_index (stream, kw, 1);
       if (i >= 0)
 	bits |= 1UL << i;
     }
-  }
   return bits;
 }
 
@@ -268,15 +264,7 @@ static int parse_cb (void *vctx, struct unix_scan_msg *sm)
     if (unix_scan_imap_value (sm->imap, sm->imap_len, &v, &l)) {
       L->pseudo = 1;
       L->first = sm->m.next;
-      if (c->open) {
-	stream->uid_validity = v;
-	stream->uid_last = l;
-	take_keywords (stream, sm->imap, sm->imap_len);
-	L->disk_validity = v;
-	L->disk_last = l;
-	set_disk_keywords (stream, L);
-      }
-      c->have_data = 1;
+      take_uid_data (c, sm, v, l);
       return 1;
     }
   }
@@ -285,15 +273,7 @@ static int parse_cb (void *vctx, struct unix_scan_msg *sm)
     unsigned long v, l;
     if (unix_scan_imap_value (sm->imap, sm->imap_len, &v, &l)) {
       base = 1;
-      if (c->open) {
-	stream->uid_validity = v;
-	stream->uid_last = l;
-	take_keywords (stream, sm->imap, sm->imap_len);
-	L->disk_validity = v;
-	L->disk_last = l;
-	set_disk_keywords (stream, L);
-      }
-      c->have_data = 1;
+      take_uid_data (c, sm, v, l);
     }
   }
   if (idx == 0 && sm->m.from == 0 && !L->pseudo)
@@ -450,19 +430,7 @@ long unix_parse (MAILSTREAM *stream, int mode)
 
 static int lock_sh (MAILSTREAM *stream, DOTLOCK *dl)
 {
-  struct unix_local *L = UNIX_LOCAL (stream);
-  const char *err = NIL;
-  if (lock_dot (stream, L->path, L->fd, dl, &err) < 0) {
-    mail_log (stream, ERROR, "%s", err ? err : "Can't lock mailbox");
-    return -1;
-  }
-  if (lock_flock (L->fd, LOCK_SH, unix_timeout ()) < 0) {
-    mail_log (stream, ERROR, "Can't lock mailbox %s: %s", L->path,
-	      strerror (errno));
-    lock_undot (dl);
-    return -1;
-  }
-  return 0;
+  return unix_lock (stream, dl, LOCK_SH);
 }
 
 static void unix_free_local (MAILSTREAM *stream)
@@ -666,17 +634,11 @@ static void unix_close (MAILSTREAM *stream, long options)
 static int read_range (struct unix_local *L, struct buf *b, off_t from,
 		       off_t to)
 {
-  size_t n = (size_t) (to - from), got = 0;
+  size_t n = (size_t) (to - from);
   buf_reset (b);
   buf_reserve (b, n + 1);
-  while (got < n) {
-    ssize_t r = pread (L->fd, b->data + got, n - got, from + (off_t) got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    got += (size_t) r;
-  }
+  if (os_pread_all (L->fd, b->data, n, from) < 0)
+    return -1;
   b->len = n;
   b->data[n] = '\0';
   return 0;
@@ -705,8 +667,6 @@ static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
 {
   struct unix_local *L = UNIX_LOCAL (stream);
   struct unix_msg *m;
-  const char *h, *he;
-  int drop = 0;
 
   *length = 0;
   if (flags & FT_UID)
@@ -724,27 +684,8 @@ static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
     return "";
   }
   buf_reset (&L->hbuf);
-  h = L->scratch.data;
-  he = h + L->scratch.len;
-  while (h < he) {
-    const char *lq = memchr (h, '\n', (size_t) (he - h));
-    const char *le = lq ? lq + 1 : he;
-    size_t ll = (size_t) ((lq ? lq : he) - h), vo;
-    if (ll && h[ll - 1] == '\r')
-      ll--;
-    if (ll && (*h == ' ' || *h == '\t')) {
-      if (!drop)
-	to_crlf (&L->hbuf, h, (size_t) (le - h));
-    }
-    else if (ll) {
-      drop = unix_scan_hidden (unix_scan_hdr_kind (h, ll, &vo));
-      if (!drop)
-	to_crlf (&L->hbuf, h, (size_t) (le - h));
-    }
-    else
-      to_crlf (&L->hbuf, h, (size_t) (le - h));	/* the empty line */
-    h = le;
-  }
+  unix_scan_visible (L->scratch.data, L->scratch.data + L->scratch.len, 1,
+		     to_crlf, &L->hbuf);
   if (m->hdr_open) {		/* see unix-scan.c: the missing empty line */
     if (L->hbuf.len && L->hbuf.data[L->hbuf.len - 1] != '\n')
       buf_append (&L->hbuf, "\r\n", 2);
@@ -794,6 +735,16 @@ static void unix_flagmsg (MAILSTREAM *stream, MESSAGECACHE *elt)
 /* ---------------------------------------------------------------------- */
 /* Ping, check, expunge                                                   */
 
+/* \Seen \Deleted \Flagged \Answered \Draft of src to dst */
+static void copy_sysflags (MESSAGECACHE *dst, const MESSAGECACHE *src)
+{
+  dst->seen = src->seen;
+  dst->deleted = src->deleted;
+  dst->flagged = src->flagged;
+  dst->answered = src->answered;
+  dst->draft = src->draft;
+}
+
 /* The file was rewritten behind our back: drop everything and read it
  * again, keeping flags we changed and did not write (matched by UID). */
 static long unix_reread_all (MAILSTREAM *stream)
@@ -835,11 +786,7 @@ static long unix_reread_all (MAILSTREAM *stream)
       while (k <= n && uids[k] < elt->private.uid)
 	k++;
       if (k <= n && uids[k] == elt->private.uid && saved[k].private.dirty) {
-	elt->seen = saved[k].seen;
-	elt->deleted = saved[k].deleted;
-	elt->flagged = saved[k].flagged;
-	elt->answered = saved[k].answered;
-	elt->draft = saved[k].draft;
+	copy_sysflags (elt, &saved[k]);
 	elt->private.dirty = T;
       }
     }
@@ -927,11 +874,7 @@ static long unix_reread (MAILSTREAM *stream)
     if (i <= kept) {
       elt = mail_elt (stream, i);
       if (!elt->private.dirty) {
-	elt->seen = te->seen;
-	elt->deleted = te->deleted;
-	elt->flagged = te->flagged;
-	elt->answered = te->answered;
-	elt->draft = te->draft;
+	copy_sysflags (elt, te);
 	elt->user_flags = te->user_flags;
       }
       elt->rfc822_size = te->rfc822_size;
@@ -939,11 +882,7 @@ static long unix_reread (MAILSTREAM *stream)
     else {			/* new mail */
       elt = (MESSAGECACHE *) (*cache) (stream, i, CH_MAKEELT);
       elt->private.uid = te->private.uid;
-      elt->seen = te->seen;
-      elt->deleted = te->deleted;
-      elt->flagged = te->flagged;
-      elt->answered = te->answered;
-      elt->draft = te->draft;
+      copy_sysflags (elt, te);
       elt->recent = te->recent;
       elt->user_flags = te->user_flags;
       elt->rfc822_size = te->rfc822_size;
@@ -1102,7 +1041,8 @@ struct copy_ctx {
   unsigned long i;		/* last message handed out */
   struct buf msg;
   STRING s;
-  char flags[MAILTMPLEN];
+  struct buf flags;		/* up to NUSERFLAGS * MAXUSERFLAG bytes: more
+				   than a MAILTMPLEN buffer holds */
   char date[64];
 };
 
@@ -1114,7 +1054,6 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
   unsigned long len;
   char *h;
   STRING bs;
-  struct buf *fb;
   int f;
 
   *message = NIL;
@@ -1123,8 +1062,8 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
     return LONGT;		/* no more */
   {
     MESSAGECACHE *elt = mail_elt (stream, c->i);
-    struct buf b = BUF_INIT;
-    fb = &b;
+    struct buf *fb = &c->flags;
+    buf_reset (fb);
     if (elt->seen) buf_puts (fb, " \\Seen");
     if (elt->deleted) buf_puts (fb, " \\Deleted");
     if (elt->flagged) buf_puts (fb, " \\Flagged");
@@ -1135,9 +1074,6 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
 	buf_putc (fb, ' ');
 	buf_puts (fb, stream->user_flags[f]);
       }
-    snprintf (c->flags, sizeof c->flags, "%s",
-	      fb->len ? fb->data + 1 : "");
-    buf_free (&b);
     mail_date (c->date, elt);
   }
   h = unix_header (stream, c->i, &len, NIL);
@@ -1147,7 +1083,7 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
     return NIL;
   buf_append (&c->msg, bs.chunk, bs.size);
   INIT (&c->s, mail_string, c->msg.data, c->msg.len);
-  *flags = c->flags;
+  *flags = c->flags.len ? c->flags.data + 1 : "";
   *date = c->date;
   *message = &c->s;
   return LONGT;
@@ -1167,8 +1103,10 @@ static long unix_copy (MAILSTREAM *stream, char *sequence, char *mailbox,
   memset (&c, 0, sizeof c);
   c.stream = stream;
   buf_init (&c.msg);
+  buf_init (&c.flags);
   r = mail_append_multiple (NIL, mailbox, copy_next, &c);
   buf_free (&c.msg);
+  buf_free (&c.flags);
   if (r && (options & CP_MOVE) && !stream->rdonly)
     for (i = 1; i <= stream->nmsgs; i++) {
       MESSAGECACHE *elt = mail_elt (stream, i);
@@ -1298,292 +1236,4 @@ static long unix_status (MAILSTREAM *stream, char *mbx, long flags)
   if (mine)
     mail_close (s);
   return LONGT;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Moving new mail from the spool into ~/mbox (INBOX)                     */
-
-/*
- * Crash safety (docs/formats.md, "Moving spool mail"): before appending we
- * write and fsync a marker file naming the spool (dev, ino), the number of
- * spool bytes being moved, a checksum of them, and the ~/mbox size before
- * and after.  Only after ~/mbox is fsynced is the spool truncated, and only
- * after that is the marker removed.  On the next attempt a marker left by a
- * crash tells us which step was reached: if ~/mbox holds the moved bytes
- * (size and checksum match) the spool still needs truncating (its first N
- * bytes are removed, keeping anything delivered since); otherwise ~/mbox is
- * cut back to its old size and the move starts over.  Mail is never lost
- * and never duplicated.
- */
-#define SNARF_MAGIC "BMBXSNF1"
-
-static uint64_t snarf_sum (const char *p, size_t n)
-{
-  uint64_t h = 14695981039346656037ULL;
-  while (n--) {
-    h ^= (unsigned char) *p++;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-static void snarf_marker_name (struct buf *b, struct unix_local *L)
-{
-  const char *home = myhomedir ();
-  buf_reset (b);
-  buf_printf (b, "%s/.bamboo-mbox-snarf.%llx.%llx",
-	      home && *home ? home : "/tmp", (unsigned long long) L->dev,
-	      (unsigned long long) L->ino);
-}
-
-static int read_all_at (int fd, char *buf, size_t n, off_t off)
-{
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = pread (fd, buf + got, n - got, off + (off_t) got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    got += (size_t) r;
-  }
-  return 0;
-}
-
-static int write_all_at (int fd, const char *buf, size_t n, off_t off)
-{
-  size_t put = 0;
-  while (put < n) {
-    ssize_t r = pwrite (fd, buf + put, n - put, off + (off_t) put);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0) {
-      if (r == 0)
-	errno = ENOSPC;
-      return -1;
-    }
-    put += (size_t) r;
-  }
-  return 0;
-}
-
-/* Remove the first n bytes of the spool (n == size: just truncate) */
-static int snarf_cut_spool (int sfd, off_t n)
-{
-  struct stat sb;
-  if (fstat (sfd, &sb) < 0)
-    return -1;
-  if (sb.st_size > n) {		/* mail delivered after a crash: keep it */
-    size_t rest = (size_t) (sb.st_size - n);
-    char *tmp = fs_get (rest + 1);
-    int r = read_all_at (sfd, tmp, rest, n) < 0
-      || write_all_at (sfd, tmp, rest, 0) < 0
-      || ftruncate (sfd, (off_t) rest) < 0;
-    fs_give ((void **) &tmp);
-    if (r)
-      return -1;
-  }
-  else if (ftruncate (sfd, 0) < 0)
-    return -1;
-  return fsync (sfd);
-}
-
-/* Finish or undo a move a crash interrupted; 0 ok, -1 leave things be */
-static int snarf_recover (MAILSTREAM *stream, const char *marker, int sfd,
-			  struct stat *ssb)
-{
-  struct unix_local *L = UNIX_LOCAL (stream);
-  char m[8 + 7 * 8];
-  uint64_t v[7];
-  struct stat sb;
-  int mfd = open (marker, O_RDONLY | O_CLOEXEC), i, done = 0;
-  if (mfd < 0)
-    return 0;			/* no marker: nothing to recover */
-  if (read_all_at (mfd, m, sizeof m, 0) < 0 || memcmp (m, SNARF_MAGIC, 8)) {
-    close (mfd);
-    unlink (marker);		/* torn marker: written before any move */
-    return 0;
-  }
-  close (mfd);
-  for (i = 0; i < 7; i++) {
-    v[i] = 0;
-    for (int j = 7; j >= 0; j--)
-      v[i] = (v[i] << 8) | (unsigned char) m[8 + 8 * i + j];
-  }
-  /* v: spool dev, spool ino, bytes, checksum, mbox before, mbox after, 0 */
-  if (fstat (L->fd, &sb) < 0)
-    return -1;
-  if ((uint64_t) sb.st_size >= v[5] && v[5] - v[4] >= v[2]) {
-    size_t n = (size_t) (v[5] - v[4]);
-    char *tmp = fs_get (n + 1);
-    if (read_all_at (L->fd, tmp, n, (off_t) v[4]) == 0
-	&& snarf_sum (tmp + (n - v[2]), (size_t) v[2]) == v[3])
-      done = 1;
-    fs_give ((void **) &tmp);
-  }
-  if (done) {
-    /* ~/mbox has the mail: the spool may still have it too */
-    if ((uint64_t) ssb->st_dev == v[0] && (uint64_t) ssb->st_ino == v[1]
-	&& (uint64_t) ssb->st_size >= v[2]) {
-      char *tmp = fs_get ((size_t) v[2] + 1);
-      int same = read_all_at (sfd, tmp, (size_t) v[2], 0) == 0
-	&& snarf_sum (tmp, (size_t) v[2]) == v[3];
-      fs_give ((void **) &tmp);
-      if (same && snarf_cut_spool (sfd, (off_t) v[2]) < 0)
-	return -1;
-    }
-  }
-  else if ((uint64_t) sb.st_size > v[4]) {
-    /* the append did not complete: take it back */
-    if (ftruncate (L->fd, (off_t) v[4]) < 0 || fsync (L->fd) < 0)
-      return -1;
-  }
-  unlink (marker);
-  mail_log (stream, WARN, "Recovered an interrupted move of new mail "
-	    "from %s", sysinbox ());
-  return 0;
-}
-
-int unix_snarf (MAILSTREAM *stream)
-{
-  static int logged = 0;
-  struct unix_local *L = UNIX_LOCAL (stream);
-  const char *spool = sysinbox ();
-  long interval = (long) (intptr_t) mail_parameters (NIL, GET_SNARFINTERVAL,
-						      NIL);
-  struct stat ssb, msb;
-  struct buf mk = BUF_INIT, data = BUF_INIT;
-  DOTLOCK sdl, mdl;
-  const char *err = NIL;
-  time_t now = time (0);
-  int sfd, moved = 0;
-  off_t before;
-
-  if (!L || stream->rdonly || L->fd < 0 || !spool || !*spool)
-    return 0;
-  if (interval <= 0)
-    interval = 60;
-  if (L->lastsnarf && now < L->lastsnarf + interval && now >= L->lastsnarf)
-    return 0;
-  L->lastsnarf = now;
-  stream->snarf.time = (unsigned long) now;
-  if (stat (spool, &ssb) < 0
-      || (ssb.st_dev == L->dev && ssb.st_ino == L->ino))
-    return 0;
-  snarf_marker_name (&mk, L);
-  if (ssb.st_size == 0 && access (buf_cstr (&mk), F_OK) != 0) {
-    buf_free (&mk);
-    return 0;
-  }
-  sfd = open (spool, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-  if (sfd < 0) {
-    buf_free (&mk);
-    return 0;
-  }
-  fcntl (sfd, F_SETFL, 0);
-  if (lock_dot (stream, spool, sfd, &sdl, &err) < 0) {
-    close (sfd);
-    buf_free (&mk);
-    return 0;			/* try again next time */
-  }
-  if (lock_flock (sfd, LOCK_EX, unix_timeout ()) < 0) {
-    lock_undot (&sdl);
-    close (sfd);
-    buf_free (&mk);
-    return 0;
-  }
-  if (unix_lock_ex (stream, &mdl) < 0) {
-    lock_funlock (sfd);
-    lock_undot (&sdl);
-    close (sfd);
-    buf_free (&mk);
-    return 0;
-  }
-  if (fstat (sfd, &ssb) < 0 || snarf_recover (stream, buf_cstr (&mk), sfd,
-					      &ssb) < 0
-      || fstat (sfd, &ssb) < 0 || fstat (L->fd, &msb) < 0)
-    goto out;
-  if (ssb.st_size > 0) {
-    size_t n = (size_t) ssb.st_size;
-    char m[8 + 7 * 8];
-    uint64_t v[7];
-    int i, mfd;
-    struct mbox_from mf;
-    buf_reserve (&data, n + 2);
-    before = msb.st_size;
-    if (before > 0) {
-      char c;
-      if (pread (L->fd, &c, 1, before - 1) == 1 && c != '\n')
-	buf_putc (&data, '\n');
-    }
-    if (read_all_at (sfd, data.data + data.len, n, 0) < 0)
-      goto out;
-    if (!mbox_from_scan (data.data + data.len, n, &mf)) {
-      mail_log (stream, ERROR, "Mail in %s is not in UNIX mailbox format; "
-		"not moving it", spool);
-      goto out;
-    }
-    data.len += n;
-    v[0] = (uint64_t) ssb.st_dev;
-    v[1] = (uint64_t) ssb.st_ino;
-    v[2] = n;
-    v[3] = snarf_sum (data.data + (data.len - n), n);
-    v[4] = (uint64_t) before;
-    v[5] = (uint64_t) before + data.len;
-    v[6] = 0;
-    memcpy (m, SNARF_MAGIC, 8);
-    for (i = 0; i < 7; i++)
-      for (int j = 0; j < 8; j++)
-	m[8 + 8 * i + j] = (char) (v[i] >> (8 * j));
-    mfd = open (buf_cstr (&mk), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		0600);
-    if (mfd < 0 || write_all_at (mfd, m, sizeof m, 0) < 0 || fsync (mfd) < 0) {
-      mail_log (stream, ERROR, "Can't move new mail from %s: %s", spool,
-		strerror (errno));
-      if (mfd >= 0)
-	close (mfd);
-      unlink (buf_cstr (&mk));
-      goto out;
-    }
-    close (mfd);
-    if (write_all_at (L->fd, data.data, data.len, before) < 0
-	|| fsync (L->fd) < 0) {
-      mail_log (stream, ERROR, "Can't move new mail from %s to %s: %s",
-		spool, L->path, strerror (errno));
-      if (ftruncate (L->fd, before) == 0 && fsync (L->fd) == 0)
-	unlink (buf_cstr (&mk));
-      goto out;
-    }
-    if (snarf_cut_spool (sfd, (off_t) n) < 0) {
-      /* the marker stays: the next attempt finishes the job */
-      mail_log (stream, ERROR, "Can't empty %s after moving its mail: %s",
-		spool, strerror (errno));
-      goto out;
-    }
-    unlink (buf_cstr (&mk));
-    moved = 1;
-    if (!logged++) {
-      /* UW: syslog in a server (service name set), else mm_log WARN */
-      const char *svc = (const char *) mail_parameters (NIL, GET_SERVICENAME,
-							NIL);
-      const char *host = getenv ("TCPREMOTEIP");
-      if (svc && *svc && strcmp (svc, "unknown") != 0)
-	syslog (LOG_MAIL | LOG_INFO, "Moved %lu bytes of new mail to %s from "
-		"%s host= %s", (unsigned long) n, L->path, spool,
-		host && *host ? host : "localhost");
-      else
-	mail_log (stream, WARN, "Moved %lu bytes of new mail to %s from %s",
-		  (unsigned long) n, L->path, spool);
-    }
-  }
-out:
-  if (moved)
-    unix_parse (stream, 0);
-  unix_unlock (stream, &mdl);
-  lock_funlock (sfd);
-  lock_undot (&sdl);
-  close (sfd);
-  buf_free (&mk);
-  buf_free (&data);
-  return moved;
 }

@@ -48,24 +48,25 @@ void rfc822_date (char *date)
   rfc822_timezone (date, &tm);
 }
 
-/* "d Mmm yyyy hh:mm:ss +zzzz": no weekday, no zone name */
-void rfc822_fixed_date (char *date)
+/* Now by fmt, which takes day, month name, year, hours, minutes, seconds
+ * and the numeric zone, in that order */
+static void date_now (char *date, const char *fmt)
 {
   struct tm tm;
   char z[16];
   zone_text (z, sizeof z, now_local (&tm));
-  snprintf (date, 48, "%d %s %d %02d:%02d:%02d %s", tm.tm_mday,
-	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, z);
+  snprintf (date, 48, fmt, tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, z);
+}
+
+/* "d Mmm yyyy hh:mm:ss +zzzz": no weekday, no zone name */
+void rfc822_fixed_date (char *date)
+{
+  date_now (date, "%d %s %d %02d:%02d:%02d %s");
 }
 
 /* IMAP internal date form, "dd-Mmm-yyyy hh:mm:ss +zzzz" */
 void internal_date (char *date)
 {
-  struct tm tm;
-  char z[16];
-  zone_text (z, sizeof z, now_local (&tm));
-  snprintf (date, 48, "%2d-%s-%d %02d:%02d:%02d %s", tm.tm_mday,
-	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, z);
+  date_now (date, "%2d-%s-%d %02d:%02d:%02d %s");
 }

@@ -2,7 +2,9 @@
  * Bamboo IMAP c-client: small file helpers shared by the mailbox drivers.
  *
  *   os_write_all, safe_write   write everything or fail (EINTR/short writes)
+ *   os_pread_all, os_pwrite_all  the same at a file offset
  *   os_fsync_path_dir          make a file and its directory entry durable
+ *   os_fsync_dir               make a directory's entries durable
  *   path_create                create the directories leading to a path
  *   chk_notsymlink             refuse symlinked/hard-linked lock names
  *   set_mbx_protections        chmod a new mailbox per namespace policy
@@ -49,6 +51,46 @@ safe_write (int fd, char *buf, long nbytes)
   return os_write_all (fd, buf, (size_t) nbytes);
 }
 
+/* pread or pwrite all of len bytes at off, retrying EINTR and short
+ * counts.  A count of 0 is the end of the file (EIO) or a full disk
+ * (ENOSPC). */
+static int
+prw_all (int fd, char *p, size_t len, off_t off, int writing)
+{
+  while (len > 0) {
+    ssize_t n = writing ? pwrite (fd, p, len, off) : pread (fd, p, len, off);
+
+    if (n < 0) {
+      if (errno == EINTR)
+	continue;
+      return -1;
+    }
+    if (n == 0) {
+      errno = writing ? ENOSPC : EIO;
+      return -1;
+    }
+    p += n;
+    len -= (size_t) n;
+    off += n;
+  }
+  return 0;
+}
+
+/* Read exactly len bytes at off; 0, or -1 with errno (EIO: the file ends
+ * before off + len) */
+int
+os_pread_all (int fd, void *buf, size_t len, off_t off)
+{
+  return prw_all (fd, buf, len, off, 0);
+}
+
+/* Write all of buf at off; 0, or -1 with errno */
+int
+os_pwrite_all (int fd, const void *buf, size_t len, off_t off)
+{
+  return prw_all (fd, (char *) buf, len, off, 1);	/* only read from */
+}
+
 static int
 fsync_one (const char *path, int flags)
 {
@@ -69,6 +111,15 @@ fsync_one (const char *path, int flags)
   return ret;
 }
 
+/* fsync a directory, so that the names created or removed in it are
+ * durable.  0 on success (or when the filesystem cannot fsync directories),
+ * -1 with errno. */
+int
+os_fsync_dir (const char *dir)
+{
+  return fsync_one (dir, O_RDONLY | O_DIRECTORY);
+}
+
 /* fsync the file at path and then its directory, so that a rename or a
  * create is durable.  0 on success, -1 with errno. */
 int
@@ -84,7 +135,7 @@ os_fsync_path_dir (const char *path)
   if (fsync_one (path, O_RDONLY) < 0)
     return -1;
   copy = cpystr (path);		/* dirname() may modify its argument */
-  ret = fsync_one (dirname (copy), O_RDONLY | O_DIRECTORY);
+  ret = os_fsync_dir (dirname (copy));
   fs_give ((void **) &copy);
   return ret;
 }
@@ -128,34 +179,33 @@ ns_kind_of (const char *name)
   return NS_HOME;
 }
 
+/* The env_parameters() value for mailbox's namespace; codes[] is indexed
+ * by enum ns_kind */
+static long
+ns_parameter (char *mailbox, const long codes[4])
+{
+  return (long) env_parameters (codes[ns_kind_of (mailbox)], NIL);
+}
+
 long
 get_dir_protection (char *mailbox)
 {
-  switch (ns_kind_of (mailbox)) {
-  case NS_FTP:
-    return (long) env_parameters (GET_FTPDIRPROTECTION, NIL);
-  case NS_PUBLIC:
-    return (long) env_parameters (GET_PUBLICDIRPROTECTION, NIL);
-  case NS_SHARED:
-    return (long) env_parameters (GET_SHAREDDIRPROTECTION, NIL);
-  default:
-    return (long) env_parameters (GET_DIRPROTECTION, NIL);
-  }
+  static const long codes[4] = {
+    [NS_HOME] = GET_DIRPROTECTION, [NS_FTP] = GET_FTPDIRPROTECTION,
+    [NS_PUBLIC] = GET_PUBLICDIRPROTECTION,
+    [NS_SHARED] = GET_SHAREDDIRPROTECTION,
+  };
+  return ns_parameter (mailbox, codes);
 }
 
 static long
 get_mbx_protection (char *mailbox)
 {
-  switch (ns_kind_of (mailbox)) {
-  case NS_FTP:
-    return (long) env_parameters (GET_FTPPROTECTION, NIL);
-  case NS_PUBLIC:
-    return (long) env_parameters (GET_PUBLICPROTECTION, NIL);
-  case NS_SHARED:
-    return (long) env_parameters (GET_SHAREDPROTECTION, NIL);
-  default:
-    return (long) env_parameters (GET_MBXPROTECTION, NIL);
-  }
+  static const long codes[4] = {
+    [NS_HOME] = GET_MBXPROTECTION, [NS_FTP] = GET_FTPPROTECTION,
+    [NS_PUBLIC] = GET_PUBLICPROTECTION, [NS_SHARED] = GET_SHAREDPROTECTION,
+  };
+  return ns_parameter (mailbox, codes);
 }
 
 /* Give a newly created mailbox (file or directory) at path the protection

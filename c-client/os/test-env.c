@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "env-int.h"
 
 static char topdir[] = "/tmp/test-env.XXXXXX";
@@ -648,6 +649,25 @@ test_files (void)
   CHECK_INTEQ (os_write_all (-1, "x", 1), -1);
   CHECK_INTEQ (os_fsync_path_dir ("/nonexistent/dir/file"), -1);
 
+  /* os_pwrite_all / os_pread_all / os_fsync_dir */
+  fd = open (lnk, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (CHECK (fd >= 0)) {
+    char got[8];
+
+    CHECK_INTEQ (os_pwrite_all (fd, "abcdef", 6, 0), 0);
+    CHECK_INTEQ (os_pwrite_all (fd, "XY", 2, 2), 0);
+    CHECK_INTEQ (os_pread_all (fd, got, 6, 0), 0);
+    CHECK_MEMEQ (got, 6, "abXYef", 6);
+    CHECK_INTEQ (os_pread_all (fd, got, 3, 4), -1);	/* past the end */
+    CHECK_INTEQ (errno, EIO);
+    CHECK_INTEQ (os_pread_all (fd, got, 0, 100), 0);
+    close (fd);
+    CHECK_INTEQ (os_pread_all (-1, got, 1, 0), -1);
+  }
+  CHECK_INTEQ (os_pwrite_all (-1, "x", 1, 0), -1);
+  CHECK_INTEQ (os_fsync_dir (topdir), 0);
+  CHECK_INTEQ (os_fsync_dir ("/nonexistent/dir"), -1);
+
   /* chk_notsymlink */
   CHECK_INTEQ (chk_notsymlink (lnk, &sbuf), LONGT);
   CHECK (link (lnk, hard) == 0);
@@ -876,17 +896,31 @@ test_subscribe (void)
   fs_give ((void **) &tmp);
 }
 
+/* os/clock-date.c: "now" in the two fixed forms (shape only: the values
+ * are the clock's) */
 static void
-rm_rf (const char *path)
+test_clock_dates (void)
 {
-  pid_t pid = fork ();
+  char d[64];
+  const char *p;
+  int i;
 
-  if (pid == 0) {
-    execlp ("rm", "rm", "-rf", "--", path, (char *) NIL);
-    _exit (127);
-  }
-  if (pid > 0)
-    waitpid (pid, NIL, 0);
+  memset (d, 'x', sizeof d);
+  internal_date (d);
+  /* "dd-Mmm-yyyy hh:mm:ss +zzzz" */
+  CHECK_INTEQ (strlen (d), 26);
+  CHECK (d[2] == '-' && d[6] == '-' && d[11] == ' ' && d[14] == ':' &&
+	 d[17] == ':' && d[20] == ' ' && (d[21] == '+' || d[21] == '-'));
+  for (i = 0; i < 12 && strncmp (d + 3, months[i], 3); i++);
+  CHECK (i < 12);
+  memset (d, 'x', sizeof d);
+  rfc822_fixed_date (d);
+  /* "d Mmm yyyy hh:mm:ss +zzzz" */
+  p = strchr (d, ' ');
+  CHECK (p && (p - d == 1 || p - d == 2) && strlen (p) == 24);
+  if (p)
+    CHECK (p[4] == ' ' && p[9] == ' ' && p[12] == ':' && p[15] == ':' &&
+	   p[18] == ' ' && (p[19] == '+' || p[19] == '-'));
 }
 
 int
@@ -912,8 +946,9 @@ main (void)
   test_mailboxfile_random ();
   test_files ();
   test_subscribe ();
+  test_clock_dates ();
 
-  rm_rf (topdir);
+  test_rm_rf (topdir);
   fs_give ((void **) &cf);
   env_free_all ();
   buf_free (&logged);

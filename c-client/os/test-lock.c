@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "lock.h"
 #include "env.h"
 
@@ -719,13 +720,8 @@ int main (void)
   test_flock ();
   test_session ();
   lock_set_mlock_path (NULL);
-  {
-    struct buf cmd = BUF_INIT;
-    buf_printf (&cmd, "rm -rf '%s'", topdir);
-    if (system (buf_cstr (&cmd)) != 0)
-      printf ("note: could not remove %s\n", topdir);
-    buf_free (&cmd);
-  }
+  if (test_rm_rf (topdir) != 0)
+    printf ("note: could not remove %s\n", topdir);
   buf_free (&logged);
   return unit_done ();
 }

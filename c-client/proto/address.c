@@ -359,7 +359,10 @@ static ADDRESS *parse_routeaddr (const char *string, const char **ret,
       }
       if (adl.len) buf_putc (&adl, ',');
       buf_putc (&adl, '@');
-      buf_puts (&adl, h);
+      /* adl is kept as text to be written back as it stands, so a domain
+       * that lost quoting (a quoted-pair, a quoted-string) gets it back */
+      if (*h == '[') buf_puts (&adl, h);
+      else rfc822_cat_buf (&adl, h, NIL);
       fs_give ((void **) &h);
       s = skip_cfws (end);
       while (*s == ',') s = skip_cfws (s + 1);	/* obs-domain-list */

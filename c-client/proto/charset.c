@@ -124,7 +124,7 @@ static struct cs_entry cs_table[] = {
   CS ("UTF-32BE", CT_UCS4, "UTF-32BE"),
   CS ("UTF-32LE", CT_UCS4, "UTF-32LE"),
   CS ("UCS-2", CT_UCS2, "UCS-2BE"),
-  CS ("UCS-4", CT_UCS4, "UCS-4BE"),
+  CS ("UCS-4", CT_UCS4, "UTF-32BE"),	/* glibc UCS-4 passes non-Unicode */
   CS ("UNICODE-1-1-UTF-7", CT_UTF7, "UTF-7"),
   CS ("ANSI_X3.4-1968", CT_ASCII, NIL),
   CS ("ASCII", CT_ASCII, NIL),
@@ -475,9 +475,13 @@ static int iconv_convert (struct cs_entry *e, const unsigned char *s,
     b.len = o - b.data;
     if (r != (size_t) -1) break;
     if (errno == E2BIG) buf_reserve (&b, b.cap);
-    else if (errno == EILSEQ) {	/* bad byte: mark it and go on */
+    else if (errno == EILSEQ) {	/* bad unit: mark it and go on */
+      /* skip a whole code unit, so UTF-16/32 stay aligned */
+      size_t w = e->cs.type == CT_UCS4 ? 4 :
+	(e->cs.type == CT_UCS2 || e->cs.type == CT_UTF16) ? 2 : 1;
+      if (w > inleft) w = inleft;
       buf_append (&b, bogon, 3);
-      in++, inleft--;
+      in += w, inleft -= w;
     }
     else {			/* EINVAL: truncated sequence at the end */
       buf_append (&b, bogon, 3);
@@ -494,6 +498,13 @@ static int iconv_convert (struct cs_entry *e, const unsigned char *s,
     else break;
   }
   b.data[b.len] = '\0';
+  /* glibc's UCS-4 (and perhaps other converters) emit values beyond
+   * U+10FFFF as 5- and 6-byte sequences: what we return must be UTF-8 */
+  if (!utf8_all_valid ((unsigned char *) b.data, b.len)) {
+    utf8_clean ((unsigned char *) b.data, b.len, out);
+    buf_free (&b);
+    return 0;
+  }
   out->size = b.len;
   out->data = (unsigned char *) buf_detach (&b);
   return 0;

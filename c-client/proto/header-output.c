@@ -26,10 +26,23 @@
 
 /* ---- quoting ---- */
 
+/* Would an unquoted phrase lose white space when read back?  A reader
+ * drops leading and trailing blanks and folds runs to one space. */
+static int odd_blanks (const char *s)
+{
+  size_t i;
+  for (i = 0; s[i]; i++)
+    if (s[i] == '\t' || s[i] == '\r' || s[i] == '\n' ||
+	(s[i] == ' ' && (!i || !s[i + 1] || s[i + 1] == ' ')))
+      return 1;
+  return 0;
+}
+
 static int needs_quote (const char *src, const char *specials)
 {
   size_t n;
-  if (specials) return !*src || strpbrk (src, specials) != NIL;
+  if (specials)
+    return !*src || strpbrk (src, specials) != NIL || odd_blanks (src);
   /* local part or domain: a dot-atom or it must be quoted */
   n = strlen (src);
   return !n || strpbrk (src, wspecials) || src[0] == '.' ||
