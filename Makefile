@@ -231,3 +231,32 @@ install: all $(PC_FILE)
 
 clean:
 	rm -rf -- $(sort build build-asan $(BUILDDIR))
+
+# ---------------------------------------------------------------- fuzz
+# make fuzz [FUZZ_TIME=60] [FUZZ_OUT=/tmp/bamboo-fuzz]: build the libFuzzer
+# targets (fuzz/fuzz-*.c) with clang and run each for FUZZ_TIME seconds on
+# fuzz/corpus/NAME; new inputs go to $(FUZZ_OUT)/work-NAME, crashes to
+# $(FUZZ_OUT)/artifacts/.  Needs clang; make check replays the corpus
+# without it (tests/fuzz/run.sh).
+FUZZ_OUT     ?= /tmp/bamboo-fuzz
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_ABS     := $(abspath $(FUZZ_OUT))
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	fuzz/build.sh $(FUZZ_ABS)
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		case $$t in rfc822|mbox) ml=65536 ;; *) ml=4096 ;; esac; \
+		mkdir -p $(FUZZ_ABS)/work-$$t $(FUZZ_ABS)/artifacts; \
+		echo "== fuzz-$$t for $(FUZZ_TIME)s"; \
+		if ! $(FUZZ_ABS)/fuzz-$$t -max_total_time=$(FUZZ_TIME) \
+			-max_len=$$ml -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_ABS)/artifacts/$$t- \
+			$(FUZZ_ABS)/work-$$t fuzz/corpus/$$t \
+			>$(FUZZ_ABS)/log-$$t.txt 2>&1; then \
+			tail -n 40 $(FUZZ_ABS)/log-$$t.txt; \
+			echo "fuzz-$$t found a crash (log: $(FUZZ_ABS)/log-$$t.txt)"; exit 1; \
+		fi; \
+		grep '^stat::number_of_executed_units' $(FUZZ_ABS)/log-$$t.txt; \
+	done

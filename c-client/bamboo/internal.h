@@ -46,6 +46,8 @@ int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
  * Returns NIL and sets *error_r on syntax error or too many ranges. */
 SEARCHSET *seqset_parse (const char *s, unsigned long max,
 			 const char **error_r);
+/* Is n in set?  0xffffffff in set means "*" (= max), as in SEARCHPGM sets;
+ * seqset_parse() output never holds that marker, so the two combine. */
 int seqset_contains (const SEARCHSET *set, unsigned long n, unsigned long max);
 
 /* ---- mailbox file helpers (os/) ---- */

@@ -41,6 +41,11 @@ static int seq_number (const char **sp, unsigned long max, unsigned long *n,
     }
     v = v * 10 + (unsigned long) (*s - '0');
   }
+  /* 0xffffffff is SEARCHSET's marker for "*" (seqset_contains, search
+   * programs).  A literal 4294967295 above max names no message, and
+   * 4294967294 (still above max) selects exactly the same ones without
+   * being mistaken for "*". */
+  if (v == SEQ_NUMBER_MAX && max < SEQ_NUMBER_MAX) v = SEQ_NUMBER_MAX - 1;
   *n = v;
   *sp = s;
   return 1;

@@ -72,7 +72,9 @@ static void test_parse (void)
     { "*:1", 10, "1-10" },
     { "1:*,*:1", 7, "1-7;1-7" },
     { "3,1,2", 10, "3-3;1-1;2-2" },
-    { "4294967295", 10, "4294967295-4294967295" },
+    /* above max, so kept clear of the "*" marker 0xffffffff */
+    { "4294967295", 10, "4294967294-4294967294" },
+    { "4294967295", 4294967295UL, "4294967295-4294967295" },
     { "12:*", 5, "5-12" },
     { "*", 0, "0-0" },
   };
@@ -100,6 +102,15 @@ static void test_parse (void)
     CHECK (err != NIL && *err);
     mail_free_searchset (&set);
   }
+  /* the parser's output and seqset_contains agree (fuzz/crashes/
+   * criteria-literal-max): a literal 4294967295 is not "*" */
+  set = seqset_parse ("4294967295", 1000, NIL);
+  CHECK (set && !seqset_contains (set, 1000, 1000));
+  mail_free_searchset (&set);
+  set = seqset_parse ("1:4294967295", 1000, NIL);
+  CHECK (set && seqset_contains (set, 1000, 1000) &&
+	 seqset_contains (set, 1, 1000));
+  mail_free_searchset (&set);
   CHECK (seqset_parse (NIL, 10, &err) == NIL);
   set = seqset_parse ("1", 10, NIL);	/* NIL error_r allowed */
   CHECK (set != NIL);

@@ -351,6 +351,7 @@ static ADDRESS *parse_routeaddr (const char *string, const char **ret,
   s = skip_cfws (s + 1);
   if (*s == '@') {		/* obs-route: "@a,@b:" */
     for (;;) {
+      int literal = *skip_cfws (s + 1) == '[';
       char *end, *h = rfc822_parse_domain ((char *) s + 1, &end);
       if (!h) {
 	mail_log (NIL, PARSE, "Invalid source route");
@@ -361,7 +362,7 @@ static ADDRESS *parse_routeaddr (const char *string, const char **ret,
       buf_putc (&adl, '@');
       /* adl is kept as text to be written back as it stands, so a domain
        * that lost quoting (a quoted-pair, a quoted-string) gets it back */
-      if (*h == '[') buf_puts (&adl, h);
+      if (literal) buf_puts (&adl, h);
       else rfc822_cat_buf (&adl, h, NIL);
       fs_give ((void **) &h);
       s = skip_cfws (end);

@@ -65,6 +65,21 @@ void rfc822_cat_buf (struct buf *b, const char *src, const char *specials)
   buf_putc (b, '"');
 }
 
+/* Does host read back as this same domain literal when written as it
+ * stands?  Only if its first unescaped "]" is its last byte.  (A host
+ * from a quoted-string may merely look like one.) */
+static int is_literal (const char *h, size_t n)
+{
+  size_t i;
+  if (n < 2 || h[0] != '[' || h[n - 1] != ']') return 0;
+  for (i = 1; i < n - 1; i++) {
+    if (h[i] == '\r' || h[i] == '\n' || h[i] == '[' || h[i] == ']')
+      return 0;
+    if (h[i] == '\\' && ++i == n - 1) return 0;	/* escapes the "]" */
+  }
+  return 1;
+}
+
 void rfc822_address_buf (struct buf *b, const ADDRESS *adr)
 {
   if (!adr || !adr->mailbox) return;
@@ -76,8 +91,7 @@ void rfc822_address_buf (struct buf *b, const ADDRESS *adr)
   if (adr->host && *adr->host) {
     size_t n = strlen (adr->host);
     buf_putc (b, '@');
-    if (adr->host[0] == '[' && adr->host[n - 1] == ']' &&
-	!strpbrk (adr->host, "\r\n"))
+    if (is_literal (adr->host, n))
       buf_puts (b, adr->host);	/* domain literal */
     else rfc822_cat_buf (b, adr->host, NIL);
   }
