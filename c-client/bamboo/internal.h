@@ -38,6 +38,12 @@ ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
 /* Apply a flag list (mail_parse_flags) to one elt; returns 1 if changed */
 int mail_elt_apply_flags (MESSAGECACHE *elt, long sysflags,
 			  unsigned long userflags, long set);
+/* Parse a flag list ("\\Seen kw" or "(...)") into system flag bits and
+ * keyword bits, creating keywords where stream->kwd_create allows.  -1 with
+ * the reason logged if any flag is invalid (then nothing is created);
+ * unlike mail_parse_flags, "no flags" and "bad flags" differ. */
+int mail_flags_parse (MAILSTREAM *stream, char *flag, long *sys,
+		      unsigned long *uf);
 /* Find or create keyword name in stream->user_flags; -1 if full/invalid */
 int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
 

@@ -152,15 +152,25 @@ static int flags_parse (MAILSTREAM *stream, const char *flag, long *sys,
   return 0;
 }
 
+int mail_flags_parse (MAILSTREAM *stream, char *flag, long *sys,
+		      unsigned long *uf)
+{
+  /* check the whole list first, then create keywords: a bad flag never
+   * leaves new keywords behind */
+  if (flags_parse (stream, flag, sys, uf, 0) < 0 ||
+      flags_parse (stream, flag, sys, uf, 1) < 0) {
+    *sys = 0;
+    *uf = 0;
+    return -1;
+  }
+  return 0;
+}
+
 long mail_parse_flags (MAILSTREAM *stream, char *flag, unsigned long *uf)
 {
   long sys;
   unsigned long u;
-  if (flags_parse (stream, flag, &sys, &u, 0) < 0 ||
-      flags_parse (stream, flag, &sys, &u, 1) < 0) {
-    if (uf) *uf = 0;
-    return NIL;
-  }
+  mail_flags_parse (stream, flag, &sys, &u);
   if (uf) *uf = u;
   return sys;
 }

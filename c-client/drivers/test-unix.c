@@ -443,6 +443,18 @@ static void test_append_copy (void)
     CHECK (found >= 0 && (mail_elt (o, 5)->user_flags & (1UL << found)));
     mail_close (o);
   }
+  /* an invalid flag fails the whole APPEND and writes nothing */
+  {
+    size_t before_len, after_len;
+    char *before = get_file ("ap", &before_len), *after;
+    INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
+    CHECK (mail_append_full (NIL, "ap", "\\Seen \\Bogus", NIL, &st) == NIL);
+    after = get_file ("ap", &after_len);
+    CHECK (before && after && before_len == after_len &&
+	   !memcmp (before, after, before_len));
+    free (before);
+    free (after);
+  }
   /* TRYCREATE for a missing mailbox, nothing created */
   INIT (&st, mail_string, (void *) msg, sizeof msg - 1);
   CHECK (mail_append (NIL, "#driver.unix/nosuch", &st) == NIL);

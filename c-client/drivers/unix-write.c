@@ -1300,7 +1300,8 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
        * X-Keywords; the next read-write open adds it to the mailbox's list,
        * as UW does.  Refusing it would drop every flag of the message. */
       t.kwd_create = T;
-      sys = mail_parse_flags (&t, flags, &uf);
+      if (mail_flags_parse (&t, flags, &sys, &uf) < 0)
+	goto rollback;		/* the reason is logged; nothing written */
       fl = (unsigned int) sys & (fSEEN | fDELETED | fFLAGGED | fANSWERED
 				 | fDRAFT);
     }
