@@ -82,15 +82,22 @@ void *mm_cache (MAILSTREAM *stream, unsigned long msgno, long op)
       mail_free_elt (&stream->cache[msgno - 1]);
     }
     core_free_sortcache (&stream->sc[msgno - 1]);
-    i = stream->cachesize - msgno;	/* slots after the gap */
-    memmove (stream->cache + msgno - 1, stream->cache + msgno,
-	     i * sizeof (MESSAGECACHE *));
-    memmove (stream->sc + msgno - 1, stream->sc + msgno,
-	     i * sizeof (SORTCACHE *));
-    stream->cache[stream->cachesize - 1] = NIL;
-    stream->sc[stream->cachesize - 1] = NIL;
-    for (i = msgno - 1; i < stream->cachesize; i++)
-      if (stream->cache[i]) stream->cache[i]->msgno = i + 1;
+    /* Close the gap and renumber in one pass, and only up to nmsgs: slots
+     * past it are empty.  Expunging k of n messages is still O(k n), as in
+     * UW, so this loop is the hot spot of a large EXPUNGE. */
+    {
+      unsigned long end = Min (stream->nmsgs, stream->cachesize);
+      MESSAGECACHE **c = stream->cache;
+      SORTCACHE **sc = stream->sc;
+      for (i = msgno - 1; i + 1 < end; i++) {
+	if ((c[i] = c[i + 1]) != NIL) c[i]->msgno = i + 1;
+	sc[i] = sc[i + 1];
+      }
+      if (end) {
+	c[end - 1] = NIL;
+	sc[end - 1] = NIL;
+      }
+    }
     break;
   default:
     mail_fatal ("Bad mm_cache() operation %ld", op);
