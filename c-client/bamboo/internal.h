@@ -18,6 +18,8 @@ void mail_notify (MAILSTREAM *stream, long errflg, const char *fmt, ...)
 void mail_debug_log (MAILSTREAM *stream, const char *fmt, ...)
   BAMBOO_PRINTF (2, 3);
 void mail_flags_changed (MAILSTREAM *stream, unsigned long msgno);
+/* Expunge all k with gone[k] (1..nmsgs) in one pass; see core/callbacks.c */
+void mail_expunged_many (MAILSTREAM *stream, const char *gone);
 void mail_searched_msg (MAILSTREAM *stream, unsigned long msgno);
 void mail_list_cb (MAILSTREAM *stream, int delimiter, char *name, long attr);
 void mail_lsub_cb (MAILSTREAM *stream, int delimiter, char *name, long attr);

@@ -272,6 +272,55 @@ void mail_recent (MAILSTREAM *stream, unsigned long recent)
   stream->recent = recent;
 }
 
+/* Expunge every message k with gone[k] != 0 (gone indexed 1..nmsgs).  The
+ * application sees exactly what calling mail_expunged() for each in
+ * ascending order gives (mm_expunged with running renumbering, nmsgs and
+ * recent counting down), but the cache is compacted once: O(nmsgs) rather
+ * than O(expunged * nmsgs).  While the callbacks run, only messages below
+ * the one reported are numbered right, so a callback must not fetch (UW's
+ * callbacks must not call back into c-client anyway).  A cache manager
+ * installed with SET_CACHE gets the one-by-one path it was written for. */
+void mail_expunged_many (MAILSTREAM *stream, const char *gone)
+{
+  const struct mail_callbacks *cb = mail_callbacks_for (stream);
+  unsigned long n = stream->nmsgs, k, w, j = 0, cur = stream->msgno;
+  MESSAGECACHE **c;
+  SORTCACHE **sc;
+  if (core_state ()->cache != mm_cache) {
+    for (k = 1; k <= n; k++)
+      if (gone[k]) mail_expunged (stream, k - j++);
+    return;
+  }
+  if (cur && cur <= n && gone[cur]) core_current (stream, 0);
+  for (k = 1; k <= n; k++) {
+    MESSAGECACHE *elt;
+    if (!gone[k]) continue;
+    elt = k <= stream->cachesize ? stream->cache[k - 1] : NIL;
+    if (!stream->silent && cb->expunged) (*cb->expunged) (stream, k - j);
+    if (elt) {
+      if (elt->recent && stream->recent) --stream->recent;
+      elt->msgno = 0;		/* a locked elt outlives its message */
+      CORE_CACHE (stream, k, CH_FREE);	/* not compacted yet: k is right */
+    }
+    CORE_CACHE (stream, k, CH_FREESORTCACHE);
+    --stream->nmsgs;
+    j++;
+  }
+  /* one compaction pass; survivors take their new numbers */
+  c = stream->cache;
+  sc = stream->sc;
+  for (k = w = 0; k < n && k < stream->cachesize; k++)
+    if (!gone[k + 1]) {
+      if ((c[w] = c[k]) != NIL) c[w]->msgno = w + 1;
+      sc[w++] = sc[k];
+    }
+  for (k = w; k < n && k < stream->cachesize; k++) c[k] = NIL, sc[k] = NIL;
+  if (stream->msgno) {		/* renumber the current message */
+    for (j = 0, k = 1; k < stream->msgno; k++) if (gone[k]) j++;
+    stream->msgno -= j;
+  }
+}
+
 void mail_expunged (MAILSTREAM *stream, unsigned long msgno)
 {
   const struct mail_callbacks *cb = mail_callbacks_for (stream);

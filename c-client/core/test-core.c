@@ -278,6 +278,61 @@ static void bad_version (void)
   mail_versioncheck ("1999");
 }
 
+/* mail_expunged_many: the same events as one-by-one expunges (ascending,
+ * renumbered), one compaction, locked elts and recent counts handled */
+static unsigned long many_seen[16], many_nmsgs[16];
+static int many_n;
+static void c_many (MAILSTREAM *s, unsigned long n)
+{
+  if (many_n < 16) {
+    many_nmsgs[many_n] = s->nmsgs;
+    many_seen[many_n++] = n;
+  }
+}
+
+static void test_expunge_many (void)
+{
+  struct mail_callbacks cb = rec;
+  MAILSTREAM *s = bare_stream (10);
+  MESSAGECACHE *held;
+  char gone[11] = { 0 };
+  unsigned long i, ok;
+  cb.expunged = c_many;
+  s->callbacks = &cb;
+  for (i = 1; i <= 10; i++) {
+    mail_elt (s, i)->private.uid = 100 + i;
+    mail_elt (s, i)->recent = (i % 2 == 0);
+  }
+  s->recent = 5;
+  held = mail_elt (s, 3);	/* the application keeps a pointer */
+  held->lockcount++;
+  ((SORTCACHE *) mm_cache (s, 8, CH_SORTCACHE))->num = 808;
+  gone[2] = gone[3] = gone[7] = gone[10] = 1;
+  many_n = 0;
+  mail_expunged_many (s, gone);
+  CHECK_INTEQ (many_n, 4);	/* 2, 3->2, 7->5, 10->7 */
+  CHECK_INTEQ (many_seen[0], 2);
+  CHECK_INTEQ (many_seen[1], 2);
+  CHECK_INTEQ (many_seen[2], 5);
+  CHECK_INTEQ (many_seen[3], 7);
+  CHECK_INTEQ (many_nmsgs[0], 10);	/* as if one at a time */
+  CHECK_INTEQ (many_nmsgs[3], 7);
+  CHECK_INTEQ (s->nmsgs, 6);
+  CHECK_INTEQ (s->recent, 3);	/* 2 and 10 were recent */
+  CHECK_INTEQ (held->msgno, 0);
+  mail_free_elt (&held);
+  for (ok = 1, i = 1; i <= s->nmsgs; i++)
+    if (mail_elt (s, i)->msgno != i) ok = 0;
+  CHECK (ok);
+  CHECK_INTEQ (mail_elt (s, 1)->private.uid, 101);
+  CHECK_INTEQ (mail_elt (s, 2)->private.uid, 104);
+  CHECK_INTEQ (mail_elt (s, 5)->private.uid, 108);
+  CHECK_INTEQ (mail_elt (s, 6)->private.uid, 109);
+  CHECK_INTEQ (((SORTCACHE *) mm_cache (s, 5, CH_SORTCACHE))->num, 808);
+  CHECK ((MESSAGECACHE *) mm_cache (s, 7, CH_ELT) == NIL);
+  bare_free (s);
+}
+
 static void test_fatal (void)
 {
   CHECK (dies_with (bad_elt, "FATAL:Bad msgno 4"));
@@ -698,6 +753,7 @@ int main (void)
 {
   test_callbacks ();
   test_cache ();
+  test_expunge_many ();
   test_fatal ();
   test_flags ();
   test_netparse ();

@@ -843,12 +843,8 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
       }
       L->msgs[j++] = *m;
     }
-    /* report expunges, renumbering as we go */
-    for (k = 1, j = 0; k <= stream->nmsgs + j; k++)
-      if (gone[k]) {
-	mail_expunged (stream, k - j);
-	j++;
-      }
+    /* report expunges (renumbering as we go) and compact the cache */
+    mail_expunged_many (stream, gone);
     if (nexpunged)
       *nexpunged = nx;
     L->disk_validity = stream->uid_validity;

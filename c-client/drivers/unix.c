@@ -811,7 +811,7 @@ static long unix_reread (MAILSTREAM *stream)
   struct unix_local *L = UNIX_LOCAL (stream), *TL;
   MAILSTREAM *t;
   mailcache_t cache = (mailcache_t) mail_parameters (NIL, GET_CACHE, NIL);
-  unsigned long n = stream->nmsgs, tn, i, j, kept = 0, adj;
+  unsigned long n = stream->nmsgs, tn, i, j, kept = 0;
   char *gone;
   struct stat sb;
   int f;
@@ -862,11 +862,7 @@ static long unix_reread (MAILSTREAM *stream)
       gone[i] = 1;
   }
   /* report what went away, renumbering as we go */
-  for (i = 1, adj = 0; i <= n; i++)
-    if (gone[i]) {
-      mail_expunged (stream, i - adj);
-      adj++;
-    }
+  mail_expunged_many (stream, gone);
   fs_give ((void **) &gone);
   /* survivors: new offsets; flags from the file unless we changed them */
   for (i = 1; i <= tn; i++) {
