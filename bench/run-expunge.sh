@@ -12,32 +12,16 @@
 # Prints each side's median and the ratio.  Never passes or fails.
 set -euo pipefail
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILDDIR=${BUILDDIR:-$TOP/build}
-case $BUILDDIR in /*) ;; *) BUILDDIR=$TOP/$BUILDDIR ;; esac
-SHARED=${SHARED:-$(realpath -m "$TOP/../shared")}
-BENCH_DATA=${BENCH_DATA:-/tmp/bamboo-bench}
-UW_USER=${UW_USER:-bamboo-uw}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n=${1:-100000}
 runs=${2:-3}
 half=$((n / 2))
 
 echo "command: bench/run-expunge.sh $n $runs   ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)"
 [ "$(id -u)" -eq 0 ] || { echo "run as root (it uses the $UW_USER account)" >&2; exit 1; }
-[ -f "$BUILDDIR/libc-client.a" ] || { echo "no $BUILDDIR/libc-client.a: run make first" >&2; exit 1; }
-mkdir -p "$BENCH_DATA"
-data=$BENCH_DATA/genmail-mbox-$n-seed1.mbox
-if [ ! -s "$data" ]; then
-	echo "generating $data ($n messages, once)"
-	python3 "$SHARED/tools/genmail.py" mbox "$n" "$data.tmp" --seed 1
-	mv "$data.tmp" "$data"
-fi
-
-id "$UW_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$UW_USER"
-home=$(getent passwd "$UW_USER" | cut -d: -f6)
-[ -d "$home" ] || { mkdir -p "$home"; chown "$UW_USER:" "$home"; }
-as_user() { runuser -u "$UW_USER" -- env -i HOME="$home" PATH=/usr/bin:/bin \
-	sh -c 'cd "$HOME" && exec "$@"' sh "$@"; }
+bench_need_lib
+bench_data "$n"
+bench_user
 rel=bench-expunge.$$
 dir=$home/$rel
 mkdir -p "$dir"

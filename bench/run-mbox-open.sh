@@ -15,47 +15,23 @@
 # copies in its home, by relative names.  Our library is built by `make`
 # (-O2); do not benchmark the sanitizer build.
 #
-# Environment: BUILDDIR (default build), BENCH_DATA (cache directory, default
-# /tmp/bamboo-bench), UW_USER (default bamboo-uw), SHARED (default ../shared).
+# Environment: see bench/common.sh.
 set -euo pipefail
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILDDIR=${BUILDDIR:-$TOP/build}
-case $BUILDDIR in /*) ;; *) BUILDDIR=$TOP/$BUILDDIR ;; esac
-SHARED=${SHARED:-$(realpath -m "$TOP/../shared")}
-BENCH_DATA=${BENCH_DATA:-/tmp/bamboo-bench}
-UW_USER=${UW_USER:-bamboo-uw}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n=${1:-100000}
 runs=${2:-5}
 runs=$((runs + 1))		# plus the warm-up run
 
 echo "command: bench/run-mbox-open.sh $n $((runs - 1))   ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores)"
-mkdir -p "$BENCH_DATA"
-data=$BENCH_DATA/genmail-mbox-$n-seed1.mbox
-if [ ! -s "$data" ]; then
-	echo "generating $data ($n messages; this takes a minute, once)"
-	python3 "$SHARED/tools/genmail.py" mbox "$n" "$data.tmp" --seed 1
-	mv "$data.tmp" "$data"
-fi
+bench_data "$n"
 size=$(stat -c %s "$data")
 echo "input: $data, $n messages, $((size / 1000000)) MB"
 
-if [ ! -f "$BUILDDIR/libc-client.a" ]; then
-	echo "no $BUILDDIR/libc-client.a: run make first" >&2
-	exit 1
-fi
+bench_need_lib
 
 # ---- user and copies
-if [ "$(id -u)" -eq 0 ]; then
-	id "$UW_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$UW_USER"
-	home=$(getent passwd "$UW_USER" | cut -d: -f6)
-	[ -d "$home" ] || { mkdir -p "$home"; chown "$UW_USER:" "$home"; }
-	as_user() { runuser -u "$UW_USER" -- env -i HOME="$home" PATH=/usr/bin:/bin \
-		sh -c 'cd "$HOME" && exec "$@"' sh "$@"; }
-else
-	home=$HOME
-	as_user() { (cd "$home" && "$@"); }
-fi
+bench_user
 rel=bench.$$
 dir=$home/$rel
 mkdir -p "$dir"
