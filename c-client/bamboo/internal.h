@@ -46,6 +46,11 @@ int mail_elt_apply_flags (MESSAGECACHE *elt, long sysflags,
  * unlike mail_parse_flags, "no flags" and "bad flags" differ. */
 int mail_flags_parse (MAILSTREAM *stream, char *flag, long *sys,
 		      unsigned long *uf);
+/* Append elt's flags to b as " \\Seen \\Flagged kw ..." (each with a
+ * leading space, so b->data + 1 is the list when b->len > 0); the form
+ * mail_flags_parse() reads back, for COPY done as an APPEND */
+void mail_elt_flags_text (MAILSTREAM *stream, MESSAGECACHE *elt,
+			  struct buf *b);
 /* Find or create keyword name in stream->user_flags; -1 if full/invalid */
 int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
 

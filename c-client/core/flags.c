@@ -166,6 +166,22 @@ int mail_flags_parse (MAILSTREAM *stream, char *flag, long *sys,
   return 0;
 }
 
+void mail_elt_flags_text (MAILSTREAM *stream, MESSAGECACHE *elt,
+			  struct buf *b)
+{
+  int i;
+  if (elt->seen) buf_puts (b, " \\Seen");
+  if (elt->deleted) buf_puts (b, " \\Deleted");
+  if (elt->flagged) buf_puts (b, " \\Flagged");
+  if (elt->answered) buf_puts (b, " \\Answered");
+  if (elt->draft) buf_puts (b, " \\Draft");
+  for (i = 0; i < NUSERFLAGS; i++)
+    if ((elt->user_flags & (1UL << i)) && stream->user_flags[i]) {
+      buf_putc (b, ' ');
+      buf_puts (b, stream->user_flags[i]);
+    }
+}
+
 long mail_parse_flags (MAILSTREAM *stream, char *flag, unsigned long *uf)
 {
   long sys;

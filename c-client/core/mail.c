@@ -434,7 +434,7 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags, char **date,
   struct copy_state *cs = (struct copy_state *) data;
   MAILSTREAM *stream = cs->stream;
   MESSAGECACHE *elt;
-  unsigned long len, i;
+  unsigned long len;
   char *text;
   struct buf *b = &cs->flags;
   mailgets_t gets = core_state ()->gets;
@@ -447,16 +447,7 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags, char **date,
   core_state ()->gets = gets;
   elt = mail_elt (stream, cs->msgno);
   buf_reset (b);
-  if (elt->seen) buf_puts (b, " \\Seen");
-  if (elt->deleted) buf_puts (b, " \\Deleted");
-  if (elt->flagged) buf_puts (b, " \\Flagged");
-  if (elt->answered) buf_puts (b, " \\Answered");
-  if (elt->draft) buf_puts (b, " \\Draft");
-  for (i = 0; i < NUSERFLAGS; i++)
-    if ((elt->user_flags & (1UL << i)) && stream->user_flags[i]) {
-      buf_putc (b, ' ');
-      buf_puts (b, stream->user_flags[i]);
-    }
+  mail_elt_flags_text (stream, elt, b);
   *flags = b->len ? b->data + 1 : NIL;
   *date = (elt->day && mail_date (cs->date, elt)) ? cs->date : NIL;
   INIT (&cs->msg, mail_string, text, len);

@@ -1050,7 +1050,6 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
   unsigned long len;
   char *h;
   STRING bs;
-  int f;
 
   *message = NIL;
   while (++c->i <= stream->nmsgs && !mail_elt (stream, c->i)->sequence);
@@ -1060,16 +1059,7 @@ static long copy_next (MAILSTREAM *dst, void *data, char **flags,
     MESSAGECACHE *elt = mail_elt (stream, c->i);
     struct buf *fb = &c->flags;
     buf_reset (fb);
-    if (elt->seen) buf_puts (fb, " \\Seen");
-    if (elt->deleted) buf_puts (fb, " \\Deleted");
-    if (elt->flagged) buf_puts (fb, " \\Flagged");
-    if (elt->answered) buf_puts (fb, " \\Answered");
-    if (elt->draft) buf_puts (fb, " \\Draft");
-    for (f = 0; f < NUSERFLAGS; f++)
-      if ((elt->user_flags & (1UL << f)) && stream->user_flags[f]) {
-	buf_putc (fb, ' ');
-	buf_puts (fb, stream->user_flags[f]);
-      }
+    mail_elt_flags_text (stream, elt, fb);
     mail_date (c->date, elt);
   }
   h = unix_header (stream, c->i, &len, NIL);
