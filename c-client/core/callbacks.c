@@ -272,6 +272,24 @@ void mail_recent (MAILSTREAM *stream, unsigned long recent)
   stream->recent = recent;
 }
 
+/* Report that the message in cache slot `slot` went away (as number
+ * `reported`) and drop what is cached for it; the caller closes the gap. */
+static void expunge_forget (MAILSTREAM *stream,
+			    const struct mail_callbacks *cb,
+			    unsigned long slot, unsigned long reported)
+{
+  MESSAGECACHE *elt = (MESSAGECACHE *) CORE_CACHE (stream, slot, CH_ELT);
+  if (!stream->silent && cb->expunged) (*cb->expunged) (stream, reported);
+  if (elt) {
+    /* keep recent right even for drivers that don't call mail_recent()
+     * after expunging (a driver that does simply overwrites it) */
+    if (elt->recent && stream->recent) --stream->recent;
+    elt->msgno = 0;		/* a locked elt outlives its message */
+    CORE_CACHE (stream, slot, CH_FREE);
+  }
+  CORE_CACHE (stream, slot, CH_FREESORTCACHE);
+}
+
 /* Expunge every message k with gone[k] != 0 (gone indexed 1..nmsgs).  The
  * application sees exactly what calling mail_expunged() for each in
  * ascending order gives (mm_expunged with running renumbering, nmsgs and
@@ -292,20 +310,11 @@ void mail_expunged_many (MAILSTREAM *stream, const char *gone)
     return;
   }
   if (cur && cur <= n && gone[cur]) core_current (stream, 0);
-  for (k = 1; k <= n; k++) {
-    MESSAGECACHE *elt;
-    if (!gone[k]) continue;
-    elt = k <= stream->cachesize ? stream->cache[k - 1] : NIL;
-    if (!stream->silent && cb->expunged) (*cb->expunged) (stream, k - j);
-    if (elt) {
-      if (elt->recent && stream->recent) --stream->recent;
-      elt->msgno = 0;		/* a locked elt outlives its message */
-      CORE_CACHE (stream, k, CH_FREE);	/* not compacted yet: k is right */
+  for (k = 1; k <= n; k++)
+    if (gone[k]) {		/* not compacted yet: slot k is message k */
+      expunge_forget (stream, cb, k, k - j++);
+      --stream->nmsgs;
     }
-    CORE_CACHE (stream, k, CH_FREESORTCACHE);
-    --stream->nmsgs;
-    j++;
-  }
   /* one compaction pass; survivors take their new numbers */
   c = stream->cache;
   sc = stream->sc;
@@ -324,7 +333,6 @@ void mail_expunged_many (MAILSTREAM *stream, const char *gone)
 void mail_expunged (MAILSTREAM *stream, unsigned long msgno)
 {
   const struct mail_callbacks *cb = mail_callbacks_for (stream);
-  MESSAGECACHE *elt;
   if (!msgno || msgno > stream->nmsgs) {
     mail_log (stream, ERROR, "Expunge of non-existent message %lu, nmsgs=%lu",
 	      msgno, stream->nmsgs);
@@ -332,16 +340,7 @@ void mail_expunged (MAILSTREAM *stream, unsigned long msgno)
   }
   if (stream->msgno == msgno) core_current (stream, 0);	/* its texts go */
   else if (stream->msgno > msgno) --stream->msgno;	/* renumbered */
-  elt = (MESSAGECACHE *) CORE_CACHE (stream, msgno, CH_ELT);
-  if (!stream->silent && cb->expunged) (*cb->expunged) (stream, msgno);
-  if (elt) {
-    /* keep recent right even for drivers that don't call mail_recent()
-     * after expunging (a driver that does simply overwrites it) */
-    if (elt->recent && stream->recent) --stream->recent;
-    elt->msgno = 0;		/* a locked elt outlives its message */
-    CORE_CACHE (stream, msgno, CH_FREE);
-  }
-  CORE_CACHE (stream, msgno, CH_FREESORTCACHE);
+  expunge_forget (stream, cb, msgno, msgno);
   CORE_CACHE (stream, msgno, CH_EXPUNGE);	/* renumbers the rest */
   --stream->nmsgs;
 }
