@@ -73,12 +73,7 @@ static SIZEDTEXT *text_from_string (SIZEDTEXT *dst, STRING *bs,
 static SIZEDTEXT *text_set (SIZEDTEXT *dst, const unsigned char *p,
 			    unsigned long n)
 {
-  unsigned char *d = (unsigned char *) fs_get (n + 1);
-  if (n) memcpy (d, p, n);
-  d[n] = '\0';
-  if (dst->data) fs_give ((void **) &dst->data);
-  dst->data = d;
-  dst->size = n;
+  cpytxt (dst, (char *) p, n);	/* safe when p points into dst */
   return dst;
 }
 

@@ -30,12 +30,14 @@ char *cpystr (const char *s)
   return r;
 }
 
+/* text may point into dst->data: copy first, then free the old text */
 char *cpytxt (SIZEDTEXT *dst, char *text, unsigned long size)
 {
+  unsigned char *d = fs_get (size + 1);
+  if (size) memcpy (d, text, size);
+  d[size] = '\0';
   if (dst->data) fs_give ((void **) &dst->data);
-  dst->data = fs_get (size + 1);
-  if (size) memcpy (dst->data, text, size);
-  dst->data[size] = '\0';
+  dst->data = d;
   dst->size = size;
   return (char *) dst->data;
 }
