@@ -264,14 +264,14 @@ dm (const char *s, const char *pat)
   return dmatch ((unsigned char *) s, (unsigned char *) pat, '/') != NIL;
 }
 
-/* List the entries of directory dir ("" = the mailbox root; otherwise a
- * name ending in '/'), descending where the pattern could match deeper. */
 static int
 dummy_name_cmp (const void *a, const void *b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* List the entries of directory dir ("" = the mailbox root; otherwise a
+ * name ending in '/'), descending where the pattern could match deeper. */
 static void
 dummy_list_dir (struct dummy_walk *w, const char *dir, const char *path,
 		long level)
