@@ -70,6 +70,17 @@ static int snarf_cut_spool (int sfd, off_t n)
   return fsync (sfd);
 }
 
+/* Do the n bytes at off in fd (the caller checked they exist) have the
+ * moved mail's checksum? */
+static int snarf_holds (int fd, uint64_t off, uint64_t n, uint64_t sum)
+{
+  char *tmp = fs_get ((size_t) n + 1);
+  int r = os_pread_all (fd, tmp, (size_t) n, (off_t) off) == 0
+    && snarf_sum (tmp, (size_t) n) == sum;
+  fs_give ((void **) &tmp);
+  return r;
+}
+
 /* Finish or undo a move a crash interrupted; 0 ok, -1 leave things be */
 static int snarf_recover (MAILSTREAM *stream, const char *marker, int sfd,
 			  struct stat *ssb)
@@ -92,24 +103,15 @@ static int snarf_recover (MAILSTREAM *stream, const char *marker, int sfd,
   if (fstat (L->fd, &sb) < 0)
     return -1;
   /* the moved bytes end ~/mbox's appended part: are they there? */
-  if ((uint64_t) sb.st_size >= v[5] && v[4] <= v[5] && v[5] - v[4] >= v[2]) {
-    char *tmp = fs_get ((size_t) v[2] + 1);
-    if (os_pread_all (L->fd, tmp, (size_t) v[2], (off_t) (v[5] - v[2])) == 0
-	&& snarf_sum (tmp, (size_t) v[2]) == v[3])
-      done = 1;
-    fs_give ((void **) &tmp);
-  }
+  if ((uint64_t) sb.st_size >= v[5] && v[4] <= v[5] && v[5] - v[4] >= v[2])
+    done = snarf_holds (L->fd, v[5] - v[2], v[2], v[3]);
   if (done) {
     /* ~/mbox has the mail: the spool may still have it too */
     if ((uint64_t) ssb->st_dev == v[0] && (uint64_t) ssb->st_ino == v[1]
-	&& (uint64_t) ssb->st_size >= v[2]) {
-      char *tmp = fs_get ((size_t) v[2] + 1);
-      int same = os_pread_all (sfd, tmp, (size_t) v[2], 0) == 0
-	&& snarf_sum (tmp, (size_t) v[2]) == v[3];
-      fs_give ((void **) &tmp);
-      if (same && snarf_cut_spool (sfd, (off_t) v[2]) < 0)
-	return -1;
-    }
+	&& (uint64_t) ssb->st_size >= v[2]
+	&& snarf_holds (sfd, 0, v[2], v[3])
+	&& snarf_cut_spool (sfd, (off_t) v[2]) < 0)
+      return -1;
   }
   else if ((uint64_t) sb.st_size > v[4]) {
     /* the append did not complete: take it back */
