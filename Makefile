@@ -64,18 +64,23 @@ LIB_SRCS  := $(call no_tests,$(wildcard $(foreach d,core proto drivers os,c-clie
 LIB_OBJS  := $(call obj_of,$(LIB_SRCS))
 LIBA      := $(BUILDDIR)/libc-client.a
 
-TEST_SRCS := $(wildcard c-client/*/test-*.c)
-TEST_NAMES := $(basename $(notdir $(TEST_SRCS)))
-TEST_BINS := $(addprefix $(BUILDDIR)/tests/,$(TEST_NAMES))
-ifneq ($(words $(TEST_NAMES)),$(words $(sort $(TEST_NAMES))))
-$(error unit test file names must be unique across c-client/*/: $(sort $(TEST_SRCS)))
-endif
-
 # A program is built only when its directory holds .c files (test-*.c excepted).
 PROGRAM_DIRS := mtest imapd ipop3d mlock
 prog_srcs = $(call no_tests,$(wildcard $(1)/*.c))
 PROGRAMS  := $(foreach p,$(PROGRAM_DIRS),$(if $(call prog_srcs,$(p)),$(p)))
 PROG_BINS := $(addprefix $(BUILDDIR)/,$(PROGRAMS))
+
+# Unit tests sit beside their code: c-client/*/test-*.c link the library;
+# a program's own test-*.c (e.g. imapd/test-parse.c) also link that
+# program's modules except main.c.
+TEST_SRCS := $(wildcard c-client/*/test-*.c) \
+	$(foreach p,$(PROGRAM_DIRS),$(wildcard $(p)/test-*.c))
+TEST_NAMES := $(basename $(notdir $(TEST_SRCS)))
+TEST_BINS := $(addprefix $(BUILDDIR)/tests/,$(TEST_NAMES))
+ifneq ($(words $(TEST_NAMES)),$(words $(sort $(TEST_NAMES))))
+$(error unit test file names must be unique: $(sort $(TEST_SRCS)))
+endif
+
 
 ALL_OBJS  := $(LIB_OBJS) $(call obj_of,$(TEST_SRCS)) \
 	$(foreach p,$(PROGRAMS),$(call obj_of,$(call prog_srcs,$(p))))
@@ -155,10 +160,12 @@ $(BUILDDIR)/$(1): $(call obj_of,$(call prog_srcs,$(1))) $(LIBA) $(FLAGS_STAMP)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
 
+# $(call test_prog_objs,SRC): a program test's extra objects (none for c-client)
+test_prog_objs = $(if $(filter c-client/%,$(1)),,$(call obj_of,$(filter-out %/main.c,$(call prog_srcs,$(patsubst %/,%,$(dir $(1)))))))
 define TEST_RULE
-$(BUILDDIR)/tests/$(basename $(notdir $(1))): $(call obj_of,$(1)) $(LIBA) $(FLAGS_STAMP)
+$(BUILDDIR)/tests/$(basename $(notdir $(1))): $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(1)) $(LIBA) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(LIBA) $$($(patsubst %/,%,$(dir $(1)))_LIBS) $$(LIBS)
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call TEST_RULE,$(t))))
 

@@ -143,6 +143,9 @@
 #define SET_EXTERNALAUTHID (long) 230
 #define GET_SSLCAPATH (long) 231
 #define SET_SSLCAPATH (long) 232
+/* Bamboo: the spool directory (MAILSPOOL at build time) */
+#define GET_MAILSPOOLDIR (long) 233
+#define SET_MAILSPOOLDIR (long) 234
 
 /* 300 block: TCP */
 #define GET_OPENTIMEOUT (long) 300

@@ -41,4 +41,29 @@
 /* Sequence sets */
 #define LIM_SEQSET_RANGES 100000	/* ranges in one sequence set */
 
+/* IMAP server (imapd): what one client may send.  Exceeding a limit gets
+ * BAD (or BYE when the input cannot be resynchronised), never a crash. */
+#define LIM_IMAP_TAG 64			/* bytes in a tag */
+#define LIM_IMAP_LINE 65536		/* bytes in one line (between literals) */
+#define LIM_IMAP_LITERAL (64UL << 20)	/* bytes in one literal once logged in */
+#define LIM_IMAP_LITERAL_NOAUTH 8192	/* bytes in one literal before login */
+#define LIM_IMAP_COMMAND (128UL << 20)	/* bytes in a whole command, literals
+					   included (MULTIAPPEND) */
+#define LIM_IMAP_COMMAND_NOAUTH 16384	/* the same before login */
+#define LIM_IMAP_LITERALS 10000		/* literals in one command */
+#define LIM_IMAP_ARGS 100000		/* parsed arguments (atoms, strings,
+					   lists) in one command */
+#define LIM_IMAP_DEPTH 100		/* nested parentheses */
+#define LIM_IMAP_BAD_COMMANDS 20	/* consecutive BAD replies, then BYE */
+#define LIM_IMAP_LOGIN_FAILURES 3	/* failed logins, then BYE (UW: 3) */
+#define LIM_IMAP_LOGIN_DELAY 3		/* seconds of delay per failed login */
+#define LIM_IMAP_AUTH_RESPONSE 16384	/* bytes in one SASL response line */
+#define LIM_IMAP_ID_PARAMS 30		/* ID field/value pairs (RFC 2971) */
+#define LIM_IMAP_ID_STRING 1024		/* bytes in one ID field or value */
+#define LIM_IMAP_TIMEOUT_NOAUTH 120	/* seconds idle before login */
+#define LIM_IMAP_TIMEOUT_AUTH 1800	/* seconds idle after login (30 min) */
+#define LIM_IMAP_IDLE_NUDGE 1740	/* IDLE: fake new-mail nudge (29 min) */
+#define LIM_IMAP_WRITE_TIMEOUT 900	/* seconds a stalled client may block
+					   one write */
+
 #endif

@@ -29,6 +29,8 @@ int env_name_allowed (const char *name, const char **error_r);
 void env_config_load_once (void);
 /* Forget that the system file was loaded (tests only). */
 void env_config_reset (void);
+/* Use this configuration file instead of SYSCONFIG (NULL: back to it). */
+void env_config_path (const char *path);
 
 /* Parse one configuration line (bytes, no I/O).  Returns 1 with the name
  * and value spans of a "set NAME VALUE" line, 0 for a line to skip (blank,

@@ -38,6 +38,7 @@ struct cf_directive {
 static const struct cf_directive cf_table[] = {
   /* the environment: homes, spool, names */
   { "system-inbox", CF_STR, SET_SYSINBOX, CF_ENV },
+  { "mail-spool-directory", CF_STR, SET_MAILSPOOLDIR, CF_ENV },
   { "mail-subdirectory", CF_STR, SET_MAILSUBDIR, CF_ENV },
   { "local-host", CF_STR, SET_LOCALHOST, CF_ENV },
   { "ftp-export-directory", CF_STR, SET_FTPHOME, CF_ENV },
@@ -119,6 +120,7 @@ static const struct cf_directive cf_table[] = {
 };
 
 static int cf_loaded;		/* SYSCONFIG read (or being read) */
+static char *cf_path;		/* env_config_path(): beats SYSCONFIG */
 
 int
 cf_parse_line (const char *line, size_t len, const char **name,
@@ -401,10 +403,27 @@ env_config_load_once (void)
   if (cf_loaded)
     return;
   cf_loaded = 1;
+  if (cf_path) {		/* a server's --config option */
+    dorc (cf_path, NIL);
+    return;
+  }
   path = getenv (ENV_CF_VARIABLE);
   if (path && !*path)
     return;			/* explicitly no system file */
   dorc ((char *) (path ? path : SYSCONFIG), NIL);
+}
+
+/* Programs given a configuration file on their command line (imapd
+ * --config) name it here before anything reads the configuration; unlike
+ * the environment variable this cannot come from a less trusted parent. */
+void
+env_config_path (const char *path)
+{
+  if (cf_path)
+    fs_give ((void **) &cf_path);
+  if (path)
+    cf_path = cpystr (path);
+  cf_loaded = 0;
 }
 
 void

@@ -40,6 +40,7 @@ static struct env_state {
   char *localhost;		/* cache or SET_LOCALHOST */
   char *sysinbox_set;		/* SET_SYSINBOX / "set system-inbox" */
   char *sysinbox_cache;		/* MAILSPOOL/user */
+  char *spooldir;		/* SET_MAILSPOOLDIR / "set mail-spool-directory" */
   /* places */
   char *mailsubdir;
   char *ftphome, *publichome, *sharedhome, *anonymoushome;
@@ -263,7 +264,8 @@ sysinbox (void)
   if (env.sysinbox_set)
     return env.sysinbox_set;
   if (!env.sysinbox_cache) {
-    buf_printf (&b, "%s/%s", BAMBOO_MAILSPOOL, myusername ());
+    buf_printf (&b, "%s/%s", env.spooldir ? env.spooldir : BAMBOO_MAILSPOOL,
+		myusername ());
     env.sysinbox_cache = buf_detach (&b);
   }
   return env.sysinbox_cache;
@@ -755,6 +757,7 @@ env_parameters (long function, void *value)
     ret = (void *) sysinbox ();
     break;
   STR_PARAM (GET_MAILSUBDIR, SET_MAILSUBDIR, mailsubdir, env_changed ())
+  STR_PARAM (GET_MAILSPOOLDIR, SET_MAILSPOOLDIR, spooldir, env_changed ())
   STR_PARAM (GET_ANONYMOUSHOME, SET_ANONYMOUSHOME, anonymoushome,)
   STR_PARAM (GET_FTPHOME, SET_FTPHOME, ftphome, env.ns_valid = 0)
   STR_PARAM (GET_PUBLICHOME, SET_PUBLICHOME, publichome, env.ns_valid = 0)
@@ -797,7 +800,7 @@ void
 env_free_all (void)
 {
   char **strs[] = { &env.user, &env.home, &env.mbxroot, &env.localhost,
-    &env.sysinbox_set, &env.sysinbox_cache, &env.mailsubdir, &env.ftphome,
+    &env.sysinbox_set, &env.sysinbox_cache, &env.spooldir, &env.mailsubdir, &env.ftphome,
     &env.publichome, &env.sharedhome, &env.anonymoushome, &env.snarfname,
     &env.inboxpath, &env.newfolderformat };
   size_t i;

@@ -263,6 +263,14 @@ test_identity (void)
   CHECK_STREQ (env_parameters (GET_SYSINBOX, NIL), "/x/y/spool");
   env_parameters (SET_SYSINBOX, NIL);
   env_parameters (SET_USERNAME, "tester");
+  /* a spool directory other than the built-in one (demo, tests) */
+  env_parameters (SET_MAILSPOOLDIR, "/srv/spool/");
+  CHECK_STREQ (sysinbox (), "/srv/spool//tester");
+  CHECK_STREQ (env_parameters (GET_MAILSPOOLDIR, NIL), "/srv/spool/");
+  env_parameters (SET_MAILSPOOLDIR, "/srv/spool");
+  CHECK_STREQ (sysinbox (), "/srv/spool/tester");
+  env_parameters (SET_MAILSPOOLDIR, NIL);
+  CHECK (strcmp (sysinbox (), "/srv/spool/tester"));
 
   /* SET_HOMEDIR strips trailing slashes and moves relative names */
   {
@@ -362,7 +370,8 @@ test_config (void)
     "set keywords Work, Personal ,Todo\n"
     "set restrict-mailbox-access root\n"
     "set new-folder-format mbx\n"
-    "set local-host imap.example.com\n";
+    "set local-host imap.example.com\n"
+    "set mail-spool-directory /srv/mail\n";
   static const char bad[] =
     "set no-such-directive 1\n"
     "bogus line here\n"
@@ -394,6 +403,8 @@ test_config (void)
   CHECK_INTEQ (env_get_restrictbox (), RESTRICTROOT);
   CHECK_STREQ (env_get_new_folder_format (), "mbx");
   CHECK_STREQ (mylocalhost (), "imap.example.com");
+  CHECK_STREQ (env_parameters (GET_MAILSPOOLDIR, NIL), "/srv/mail");
+  env_parameters (SET_MAILSPOOLDIR, NIL);
 
   /* bad lines: each a warning naming the line, none fatal */
   write_file (cf, bad, sizeof bad - 1);

@@ -1,0 +1,326 @@
+/*
+ * imapd: the IMAP4rev1 server.  One process serves one connection on
+ * stdin/stdout.  This header is the contract between the modules:
+ *
+ *   parse.c      bytes of one whole command -> tag, name, argument tree
+ *                (pure: no I/O; fuzzed through fuzz/fuzz-imap-command.c)
+ *   client.c     connection I/O: reading a command with its literals under
+ *                the limits, buffered output, timeouts (CLOCK_MONOTONIC)
+ *   out.c        IMAP output syntax: strings, literals, flags, envelopes,
+ *                body structures
+ *   session.c    the session: states, dispatch through the command table,
+ *                tagged replies, untagged updates, c-client callbacks
+ *   commands.c   the command table (one row per command)
+ *   main.c       process start: arguments, client address, syslog,
+ *                greeting, the command loop
+ *   login.c      account lookup, password check, privilege drop
+ *   cmd-*.c      one file per command group
+ *
+ * Every limit is in c-client/bamboo/bamboo-limits.h (LIM_IMAP_*).
+ */
+#ifndef BAMBOO_IMAPD_H
+#define BAMBOO_IMAPD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "c-client.h"
+#include "bamboo/buf.h"
+#include "bamboo/bamboo-limits.h"
+
+/* ------------------------------------------------------------ parse.c */
+
+enum imap_arg_type {
+  IMAP_ARG_END = 0,		/* terminates every argument array */
+  IMAP_ARG_ATOM,		/* includes NIL, numbers, sequence sets, \Flags,
+				   and BODY[...]<...> fetch atoms */
+  IMAP_ARG_QUOTED,
+  IMAP_ARG_LITERAL,		/* {n}, {n+}, ~{n} or ~{n+} */
+  IMAP_ARG_LIST			/* ( ... ) */
+};
+
+struct imap_arg {
+  enum imap_arg_type type;
+  unsigned int literal8 : 1;	/* LITERAL written as ~{n} (RFC 3516) */
+  char *str;			/* ATOM/QUOTED/LITERAL: NUL-terminated; a
+				   literal may hold NULs, len is the truth */
+  size_t len;
+  struct imap_arg *list;	/* LIST: children, IMAP_ARG_END-terminated */
+  size_t count;			/* LIST: number of children */
+};
+
+struct imap_command_line {
+  char *tag;			/* NUL-terminated, within LIM_IMAP_TAG */
+  char *name;			/* command name as sent (case kept) */
+  struct imap_arg *args;	/* IMAP_ARG_END-terminated */
+  size_t nargs;
+  /* private to parse.c: storage freed by imap_command_line_free() */
+  struct imap_arg *pool_;
+  size_t pool_used_, pool_size_;
+};
+
+/* Parse one whole command: raw holds the line(s) exactly as received,
+ * literals inline after their "{n}\r\n" (or "{n+}\r\n", "~{n}\r\n"), and
+ * the final CRLF (a bare LF is accepted in its place).  raw is modified in
+ * place (strings are NUL-terminated and unescaped there) and must outlive
+ * the result.  Returns 0, or -1 with *error_r set to a short reason for a
+ * BAD reply; on -1 cl->tag is still set when a valid tag was read (else
+ * NULL, and the reply is "* BAD").  Enforces LIM_IMAP_TAG, LIM_IMAP_ARGS,
+ * LIM_IMAP_DEPTH. */
+int imap_parse_command (char *raw, size_t len, struct imap_command_line *cl,
+			const char **error_r);
+void imap_command_line_free (struct imap_command_line *cl);
+
+/* Scan the end of one received line (without its CRLF) for a literal
+ * announcement.  Returns 1 and sets *size, *nonsync (LITERAL+) and *binary
+ * (~{n}) when the line ends with one; 0 when it does not; -1 when it ends
+ * with a malformed one (e.g. "{12x}" or a size beyond 2^63). */
+int imap_literal_at_end (const char *line, size_t len, uint64_t *size,
+			 int *nonsync, int *binary);
+
+/* Argument accessors: NULL/0 when the argument has another type. */
+const char *imap_arg_atom (const struct imap_arg *a);	/* ATOM only */
+const char *imap_arg_astring (const struct imap_arg *a); /* ATOM/QUOTED/LITERAL */
+const char *imap_arg_string (const struct imap_arg *a);	/* QUOTED/LITERAL */
+int imap_arg_is_nil (const struct imap_arg *a);		/* atom NIL, any case */
+/* nstring: NIL -> *s = NULL, returns 1; string -> returns 1; else 0 */
+int imap_arg_nstring (const struct imap_arg *a, const char **s, size_t *len);
+/* Unsigned 32-bit number (RFC 3501 number); 0 on success, -1 if not one. */
+int imap_arg_number (const struct imap_arg *a, unsigned long *n);
+
+/* ----------------------------------------------------------- client.c */
+
+struct client;			/* one connection; opaque */
+
+/* What the connection reads and writes through.  TLS (the login issue)
+ * replaces the plain fd functions with its own. */
+struct client_io {
+  ssize_t (*read) (void *ctx, void *buf, size_t len);
+  ssize_t (*write) (void *ctx, const void *buf, size_t len);
+  int (*pending) (void *ctx);	/* bytes buffered inside the layer (TLS) */
+  void *ctx;
+};
+
+struct client *client_new (int fd_in, int fd_out);
+void client_free (struct client *c);
+void client_set_io (struct client *c, const struct client_io *io);
+/* Limits in force: before login small, after login LIM_IMAP_LITERAL etc. */
+void client_set_authenticated (struct client *c, int yes);
+
+enum client_read {
+  CLIENT_COMMAND = 1,		/* *raw holds one whole command */
+  CLIENT_EOF = 0,		/* peer closed */
+  CLIENT_TIMEOUT = -1,		/* no input within the timeout */
+  CLIENT_ERROR = -2,		/* read error */
+  CLIENT_TOO_BIG = -3,		/* a limit was exceeded; *error_r says which;
+				   *tag_r is the tag when one was read.  The
+				   input is resynchronised (rest of the
+				   command discarded) when resync is set,
+				   otherwise the session must end with BYE. */
+};
+
+/* Read one whole command into raw (replacing it), sending "+ Ready for
+ * literal data" for each synchronising literal.  timeout_ms bounds the
+ * wait for the first byte and for each later chunk; -1 waits forever. */
+enum client_read client_read_command (struct client *c, struct buf *raw,
+				      int timeout_ms, char *tag_r,
+				      size_t tag_size, int *resync,
+				      const char **error_r);
+/* Read one plain line (IDLE's DONE, AUTHENTICATE responses), without CRLF.
+ * Same return codes; CLIENT_TOO_BIG when longer than max. */
+enum client_read client_read_line (struct client *c, struct buf *line,
+				   size_t max, int timeout_ms,
+				   const char **error_r);
+/* 1 when input is buffered or arrives within timeout_ms, 0 on timeout,
+ * -1 on EOF or error. */
+int client_wait_input (struct client *c, int timeout_ms);
+
+/* Output is buffered; client_flush() writes it out.  A write failure is
+ * remembered: client_failed() then returns 1 and later output is dropped. */
+void client_write (struct client *c, const void *data, size_t len);
+void client_puts (struct client *c, const char *s);
+void client_printf (struct client *c, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+int client_flush (struct client *c);
+int client_failed (const struct client *c);
+/* Milliseconds from the CLOCK_MONOTONIC clock; all timers use it. */
+int64_t client_now_ms (void);
+
+/* -------------------------------------------------------------- out.c */
+
+/* Strings as IMAP wants them: a quoted string when that is possible and
+ * short, otherwise a literal; never a bare 8-bit or CR/LF in quotes. */
+void out_string (struct client *c, const char *s, size_t len);
+void out_cstring (struct client *c, const char *s);	/* s may be NULL: NIL */
+void out_nstring (struct client *c, const char *s, size_t len); /* NULL: NIL */
+void out_astring (struct client *c, const char *s);	/* atom when safe */
+void out_literal (struct client *c, const char *s, size_t len);
+void out_literal8 (struct client *c, const char *s, size_t len); /* ~{n} */
+/* "(\Seen \Answered kw ...)" for elt; \Recent included when set */
+void out_flags (struct client *c, MAILSTREAM *stream, MESSAGECACHE *elt);
+/* PERMANENTFLAGS list "(\Answered ... \*)" for the stream */
+void out_permanentflags (struct client *c, MAILSTREAM *stream);
+void out_envelope (struct client *c, ENVELOPE *env);
+void out_address_list (struct client *c, ADDRESS *adr);
+/* BODY (ext = 0) or BODYSTRUCTURE (ext = 1) of body */
+void out_body_structure (struct client *c, BODY *body, int ext);
+/* "dd-Mmm-yyyy hh:mm:ss +zzzz" in quotes, from the elt's internal date */
+void out_internaldate (struct client *c, MESSAGECACHE *elt);
+
+/* ---------------------------------------------------------- session.c */
+
+enum imapd_state {
+  STATE_NOT_AUTHENTICATED,
+  STATE_AUTHENTICATED,
+  STATE_SELECTED,
+  STATE_LOGOUT
+};
+
+/* The reply a command handler leaves; session.c sends untagged updates
+ * first and then the tagged line. */
+enum imapd_status { REPLY_NONE = 0, REPLY_OK, REPLY_NO, REPLY_BAD };
+
+struct imapd {
+  struct client *client;
+  enum imapd_state state;
+  char *user;			/* logged-in user, NULL before */
+  char *home;
+  char *host;			/* client address for syslog, "[a.b.c.d]" */
+  char *localhost;		/* our host name for the greeting */
+  const char *program;		/* argv[0] basename */
+
+  MAILSTREAM *stream;		/* selected mailbox, NULL when none */
+  int readonly;			/* EXAMINE, or read-only open */
+  unsigned long exists;		/* EXISTS the client was last told */
+  unsigned long recent;		/* RECENT the client was last told */
+  unsigned long uidvalidity;
+  unsigned long uidnext;	/* last UIDNEXT reported */
+
+  /* current command */
+  const char *tag;
+  int in_command;		/* inside a handler */
+  int quiet_expunge;		/* CLOSE: expunges are not reported */
+  int no_expunge_now;		/* non-UID FETCH/STORE/SEARCH... (7.4.1) */
+  int suppress_flags;		/* STORE: its own FETCH replies cover it */
+  enum imapd_status status;
+  struct buf reply;		/* text after "tag STATUS " */
+  char *last_error;		/* from mm_log(ERROR) during the command */
+
+  /* session counters */
+  unsigned int bad_count;	/* consecutive BADs */
+  unsigned int login_failures;
+  int enabled_utf8;		/* reserved (ENABLE UTF8=ACCEPT: not yet) */
+  int64_t last_activity_ms;
+  int test_mode;		/* preauthenticated over a pipe */
+
+  /* options (main.c) */
+  const char *passwd_file;	/* account file for LOGIN */
+  const char *alert_file;	/* /etc/imapd.alert */
+};
+
+/* Set the tagged reply.  fmt may begin with a response code "[...]". */
+void reply_ok (struct imapd *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+void reply_no (struct imapd *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+void reply_bad (struct imapd *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+/* NO with the library's last error (or fallback when there is none) */
+void reply_no_lasterror (struct imapd *s, const char *fallback);
+
+/* Run one parsed command: state checks, UID prefix, dispatch, updates,
+ * tagged reply. */
+void session_dispatch (struct imapd *s, struct imap_command_line *cl);
+/* Untagged EXISTS/RECENT/EXPUNGE/FETCH FLAGS the client has not seen.
+ * ping = 1 asks the driver for news first (only where 7.4.1 allows). */
+void session_send_updates (struct imapd *s, int ping);
+/* Install the c-client callbacks that route events to s. */
+void session_install_callbacks (struct imapd *s);
+/* Select mailbox (NULL to deselect); sends the SELECT/EXAMINE untagged
+ * data.  Returns 0 or -1 (reply set). */
+int session_select (struct imapd *s, const char *mailbox, int readonly);
+void session_deselect (struct imapd *s, int expunge);
+/* End the session: "* BYE text", flush, syslog, close the mailbox, exit. */
+void session_bye (struct imapd *s, const char *text) __attribute__ ((noreturn));
+/* Mark elt's FLAGS as needing an untagged FETCH at the next update. */
+void session_flags_dirty (struct imapd *s, unsigned long msgno);
+
+/* Sequence set argument: marks elt->sequence on the selected stream.
+ * Returns 0, or -1 with a BAD reply set (syntax, or a message number out
+ * of range); UID sets outside the mailbox select nothing, as RFC 3501
+ * wants. */
+int session_sequence (struct imapd *s, const char *set, int uid);
+
+/* The capability list (without "CAPABILITY"), for the state s is in. */
+void session_capabilities (struct imapd *s, struct buf *b);
+
+/* Callbacks into command modules */
+void cmd_list_reply (struct imapd *s, int delimiter, char *name, long attr,
+		     int lsub);
+void cmd_status_reply (struct imapd *s, char *mailbox, MAILSTATUS *st);
+
+/* ---------------------------------------------------------- commands.c */
+
+typedef void imapd_cmd_fn (struct imapd *s, const struct imap_arg *args,
+			   int uid);
+
+#define CMD_NOAUTH	0x01	/* allowed before login */
+#define CMD_AUTH	0x02	/* allowed once logged in */
+#define CMD_SELECTED	0x04	/* needs a selected mailbox */
+#define CMD_UID		0x08	/* has a UID form */
+#define CMD_SEQNUMS	0x10	/* the non-UID form uses message numbers:
+				   no EXPUNGE while it runs (RFC 3501
+				   7.4.1) */
+#define CMD_ANY		(CMD_NOAUTH | CMD_AUTH)
+
+struct imapd_command {
+  const char *name;
+  imapd_cmd_fn *fn;
+  unsigned int flags;
+};
+
+const struct imapd_command *imapd_command_find (const char *name);
+
+/* ------------------------------------------------------------ login.c */
+
+struct imapd_account {
+  char *user;
+  char *home;
+  uid_t uid;
+  gid_t gid;
+};
+
+/* Check user/password against the account file.  Returns 1 and fills acct
+ * on success, 0 on a bad user or password (no detail), -1 on a
+ * configuration error (*error_r says what, for syslog only). */
+int login_check (const char *passwd_file, const char *user,
+		 const char *password, struct imapd_account *acct,
+		 const char **error_r);
+void login_account_free (struct imapd_account *acct);
+/* setgroups/setgid/setuid to acct, then verify root cannot come back;
+ * fatal on any failure.  A no-op when already running as acct->uid. */
+void login_drop_privileges (const struct imapd_account *acct);
+/* After a successful check: drop privileges, env_init, chdir home, set
+ * state AUTHENTICATED, syslog "Login user=... host=...". */
+void login_complete (struct imapd *s, const struct imapd_account *acct,
+		     const char *how);
+
+/* ----------------------------------------------------------- handlers */
+
+/* cmd-any.c */
+imapd_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable;
+/* cmd-auth.c */
+imapd_cmd_fn cmd_login, cmd_authenticate, cmd_starttls;
+/* cmd-mailbox.c */
+imapd_cmd_fn cmd_select, cmd_examine, cmd_create, cmd_delete, cmd_rename,
+  cmd_subscribe, cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status,
+  cmd_namespace, cmd_scan;
+/* cmd-append.c */
+imapd_cmd_fn cmd_append;
+/* cmd-message.c */
+imapd_cmd_fn cmd_check, cmd_close, cmd_unselect, cmd_expunge, cmd_store,
+  cmd_copy, cmd_move;
+/* cmd-fetch.c */
+imapd_cmd_fn cmd_fetch;
+/* cmd-search.c */
+imapd_cmd_fn cmd_search, cmd_sort, cmd_thread;
+/* cmd-idle.c */
+imapd_cmd_fn cmd_idle;
+
+#endif
