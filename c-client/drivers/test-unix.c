@@ -35,6 +35,8 @@ void mm_log (char *str, long e)
   lastlogflg = e;
 }
 void mm_notify (MAILSTREAM *s, char *str, long e) { }
+static unsigned long n_flags, last_flags;
+void mm_flags (MAILSTREAM *s, unsigned long n) { n_flags++; last_flags = n; }
 static MAILSTATUS last_status;
 void mm_status (MAILSTREAM *s, char *m, MAILSTATUS *st) { last_status = *st; }
 
@@ -951,6 +953,34 @@ static void test_reread (void)
     CHECK (mail_elt (a, 2)->flagged && mail_elt (a, 1)->answered);
     mail_close (a);
   }
+  /* a reader sees another session's flag changes, also when they were
+   * written in place (same size), and is told through mm_flags */
+  a = mail_open (NIL, "rr", OP_READONLY);
+  b = mail_open (NIL, "rr", NIL);
+  if (CHECK (a != NIL && b != NIL)) {
+    struct stat s1, s2;
+    char p[512];
+    path_of (p, sizeof p, "rr");
+    CHECK (!mail_elt (a, 2)->seen);
+    CHECK (stat (p, &s1) == 0);
+    mail_flag (b, "2", "\\Seen", ST_SET);
+    usleep (20000);		/* file times tick at jiffy granularity */
+    mail_check (b);
+    CHECK (stat (p, &s2) == 0);
+    CHECK_INTEQ (s2.st_size, s1.st_size);	/* UW's padding: in place */
+    n_flags = 0;
+    mail_ping (a);
+    CHECK (mail_elt (a, 2)->seen);
+    CHECK_INTEQ (n_flags, 1);
+    CHECK_INTEQ (last_flags, 2);
+    n_flags = 0;
+    mail_ping (a);		/* nothing new: no report */
+    CHECK_INTEQ (n_flags, 0);
+  }
+  if (a)
+    mail_close (a);
+  if (b)
+    mail_close (b);
   /* same size, new UID validity (another program rebuilt the file): the
    * UIDs we gave out are void, so everything is read again */
   a = mail_open (NIL, "rr", NIL);

@@ -790,7 +790,7 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
   if (tail >= 0)
     jw_end (&jw);
   newlen = tail >= 0 ? tail + (off_t) jw.ext_len : oldlen;
-  if (tail < 0 && jw.nextents == 0) {	/* nothing to do */
+  if (!jw.err && tail < 0 && jw.nextents == 0) {	/* nothing to do */
     close (jw.fd);
     unlink (buf_cstr (&jb));
     ret = 1;

@@ -745,6 +745,13 @@ static void copy_sysflags (MESSAGECACHE *dst, const MESSAGECACHE *src)
   dst->draft = src->draft;
 }
 
+static int elt_flags_differ (const MESSAGECACHE *a, const MESSAGECACHE *b)
+{
+  return a->seen != b->seen || a->deleted != b->deleted
+    || a->flagged != b->flagged || a->answered != b->answered
+    || a->draft != b->draft;
+}
+
 /* The file was rewritten behind our back: drop everything and read it
  * again, keeping flags we changed and did not write (matched by UID). */
 static long unix_reread_all (MAILSTREAM *stream)
@@ -869,9 +876,11 @@ static long unix_reread (MAILSTREAM *stream)
     MESSAGECACHE *te = mail_elt (t, i), *elt;
     if (i <= kept) {
       elt = mail_elt (stream, i);
-      if (!elt->private.dirty) {
+      if (!elt->private.dirty && (elt_flags_differ (elt, te)
+				  || elt->user_flags != te->user_flags)) {
 	copy_sysflags (elt, te);
 	elt->user_flags = te->user_flags;
+	mail_flags_changed (stream, i);	/* another session's STORE */
       }
       elt->rfc822_size = te->rfc822_size;
     }
@@ -967,6 +976,10 @@ static long unix_ping (MAILSTREAM *stream)
       return T;
     unix_unlock (stream, &dl);
   }
+  /* Same size, new mtime: rewritten in place (another session's flag
+   * update fits UW's padding), so only a re-read shows its flags. */
+  if (sb.st_size == L->parsed)
+    return unix_reread (stream);
   if (lock_sh (stream, &dl) < 0)
     return T;
   /* did someone rewrite what we already know?  A different UID validity
