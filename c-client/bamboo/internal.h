@@ -51,7 +51,11 @@ int mail_flags_parse (MAILSTREAM *stream, char *flag, long *sys,
  * mail_flags_parse() reads back, for COPY done as an APPEND */
 void mail_elt_flags_text (MAILSTREAM *stream, MESSAGECACHE *elt,
 			  struct buf *b);
-/* Find or create keyword name in stream->user_flags; -1 if full/invalid */
+/* Find or create keyword name in stream->user_flags; -1 if full/invalid.
+ * create: 0 find only; 1 create when the stream allows new keywords;
+ * KW_ADOPT create even on a read-only stream (a keyword already in the
+ * mailbox file, which the session must be able to see). */
+#define KW_ADOPT 2
 int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
 
 /* ---- sequence sets (core/seqset.c) ---- */

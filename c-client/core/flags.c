@@ -47,7 +47,8 @@ int mail_keyword_index (MAILSTREAM *stream, const char *name, int create)
   if (!stream || !name) return -1;
   len = strlen (name);
   if ((i = keyword_find (stream, name, len)) >= 0) return i;
-  if (!create || !stream->kwd_create || !keyword_valid (name, len) ||
+  if (!create || (create != KW_ADOPT && !stream->kwd_create) ||
+      !keyword_valid (name, len) ||
       (i = keyword_free_slot (stream)) < 0) return -1;
   stream->user_flags[i] = cpystr (name);
   if (keyword_free_slot (stream) < 0) stream->kwd_create = NIL;	/* full */

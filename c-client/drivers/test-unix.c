@@ -291,6 +291,17 @@ static void test_flags_roundtrip (void)
   CHECK_INTEQ (mail_elt (s, 2)->user_flags, 1);
   CHECK_INTEQ (s->recent, 0);
   mail_close (s);
+  /* a keyword only in a message's X-Keywords (APPEND of a new keyword) is
+   * shown by a read-only open too, though it may not create keywords */
+  PUT ("kwro", "From a@b Mon May  7 20:54:30 2001\nSubject: x\n"
+       "X-Keywords: Work\n\nbody\n");
+  s = mail_open (NIL, "kwro", OP_READONLY);
+  if (!CHECK (s != NIL))
+    return;
+  CHECK (!s->kwd_create);
+  CHECK_STREQ (s->user_flags[0], "Work");
+  CHECK_INTEQ (mail_elt (s, 1)->user_flags, 1);
+  mail_close (s);
 }
 
 static void test_expunge (void)

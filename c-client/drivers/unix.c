@@ -241,7 +241,8 @@ static unsigned long kw_bits (MAILSTREAM *stream, const char *v, size_t len)
       int i;
       memcpy (kw, w, n);
       kw[n] = '\0';
-      i = mail_keyword_index (stream, kw, 1);
+      /* a read-only open shows the keywords the file holds, too */
+      i = mail_keyword_index (stream, kw, KW_ADOPT);
       if (i >= 0)
 	bits |= 1UL << i;
     }
