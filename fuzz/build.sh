@@ -17,8 +17,11 @@ make -C "$TOP" --no-print-directory -j"$(nproc)" lib BUILDDIR="$OUT/lib" CC="$CL
 	SANITIZE=1 CFLAGS="-g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
 for src in "$TOP"/fuzz/fuzz-*.c; do
 	name=$(basename "$src" .c)
+	# program sources a target needs: a "/* fuzz-link: imapd/parse.c */" line
+	extra=$(sed -n 's|^/\* fuzz-link: \(.*\) \*/$|\1|p' "$src" | tr ' ' '\n' | sed "/^\$/d; s|^|$TOP/|")
 	echo "CC $name"
+	# shellcheck disable=SC2086  # $extra is a word list
 	$CLANG -g -O1 -std=gnu11 -D_GNU_SOURCE $SAN -fsanitize=fuzzer \
 		-I"$TOP/c-client" -I"$TOP/c-client/bamboo" -I"$OUT/lib" \
-		-o "$OUT/$name" "$src" "$OUT/lib/libc-client.a" -lcrypt
+		-o "$OUT/$name" "$src" $extra "$OUT/lib/libc-client.a" -lcrypt
 done

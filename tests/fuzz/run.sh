@@ -62,10 +62,12 @@ for src in "$TOP"/fuzz/fuzz-*.c; do
 	name=$(basename "$src" .c)
 	name=${name#fuzz-}
 	corpus=$TOP/fuzz/corpus/$name
+	# Targets for program code name its sources: "/* fuzz-link: imapd/parse.c */"
+	extra=$(sed -n 's|^/\* fuzz-link: \(.*\) \*/$|\1|p' "$src" | tr ' ' '\n' | sed "/^\$/d; s|^|$TOP/|")
 	# shellcheck disable=SC2086  # $san is a word list
 	if ! $CC -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 		-Wno-sign-compare $san -I"$TOP/c-client" -I"$TOP/c-client/bamboo" -I"$BUILDDIR" \
-		-o "$tmp/replay-$name" "$src" "$TOP/fuzz/replay.c" "$lib" -lcrypt \
+		-o "$tmp/replay-$name" "$src" $extra "$TOP/fuzz/replay.c" "$lib" -lcrypt \
 		>"$tmp/build-$name.log" 2>&1; then
 		bad "build fuzz-$name with replay.c"
 		head -n 30 "$tmp/build-$name.log"

@@ -1,0 +1,450 @@
+/*
+ * client.c: the connection.  Reads whole commands (lines plus their
+ * literals) under the LIM_IMAP_* limits, buffers output, and keeps every
+ * wait bounded: input by the caller's timeout, output by
+ * LIM_IMAP_WRITE_TIMEOUT.
+ *
+ * Writes never block for long: on a socket the default layer uses
+ * send(MSG_DONTWAIT) and on anything else it writes at most PIPE_BUF bytes
+ * after poll() reported room, so a client that stops reading is caught by
+ * the write timeout.  (O_NONBLOCK is not used: it belongs to the open file,
+ * which the parent of a pipe shares.)
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include "imapd.h"
+
+#define CLIENT_READ_CHUNK 16384
+#define CLIENT_OUT_FLUSH 65536		/* flush output beyond this much */
+#define CLIENT_DISCARD_MAX (1UL << 20)	/* a too long line's rest we skip */
+
+struct client {
+  int fd_in, fd_out;
+  int out_is_socket;
+  struct client_io io;
+  int authenticated;
+  int failed;			/* a write failed: output is dropped */
+  struct buf out;
+  char *in;			/* input read but not consumed: in[start..end) */
+  size_t in_start, in_end, in_cap;
+};
+
+/* ------------------------------------------------------ the plain layer */
+
+static ssize_t plain_read (void *ctx, void *buf, size_t len)
+{
+  struct client *c = ctx;
+  return read (c->fd_in, buf, len);
+}
+
+static int wait_fd (int fd, short events, int timeout_ms);
+
+static ssize_t plain_write (void *ctx, const void *buf, size_t len)
+{
+  struct client *c = ctx;
+  int r;
+  if (c->out_is_socket)
+    return send (c->fd_out, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  /* a pipe: with room reported, PIPE_BUF bytes go without blocking */
+  r = wait_fd (c->fd_out, POLLOUT, LIM_IMAP_WRITE_TIMEOUT * 1000);
+  if (r <= 0) {
+    if (!r) errno = ETIMEDOUT;
+    return -1;
+  }
+  return write (c->fd_out, buf, len < PIPE_BUF ? len : PIPE_BUF);
+}
+
+static int plain_pending (void *ctx)
+{
+  (void) ctx;
+  return 0;
+}
+
+static int is_socket (int fd, int *tcp)
+{
+  int type;
+  socklen_t len = sizeof type;
+  struct sockaddr_storage sa;
+  socklen_t salen = sizeof sa;
+  *tcp = 0;
+  if (getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &len)) return 0;
+  if (type == SOCK_STREAM && !getsockname (fd, (struct sockaddr *) &sa, &salen) &&
+      (sa.ss_family == AF_INET || sa.ss_family == AF_INET6))
+    *tcp = 1;
+  return 1;
+}
+
+struct client *client_new (int fd_in, int fd_out)
+{
+  struct client *c = fs_get (sizeof *c);
+  int tcp, one = 1;
+  memset (c, 0, sizeof *c);
+  c->fd_in = fd_in;
+  c->fd_out = fd_out;
+  c->io.read = plain_read;
+  c->io.write = plain_write;
+  c->io.pending = plain_pending;
+  c->io.ctx = c;
+  buf_init (&c->out);
+  c->in_cap = CLIENT_READ_CHUNK;
+  c->in = fs_get (c->in_cap);
+  /* replies are small and interactive: don't let Nagle hold them back */
+  if (is_socket (fd_in, &tcp) && tcp)
+    (void) setsockopt (fd_in, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  c->out_is_socket = is_socket (fd_out, &tcp);
+  if (c->out_is_socket && tcp && fd_out != fd_in)
+    (void) setsockopt (fd_out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return c;
+}
+
+void client_free (struct client *c)
+{
+  if (!c) return;
+  buf_free (&c->out);
+  if (c->in) fs_give ((void **) &c->in);
+  fs_give ((void **) &c);
+}
+
+void client_set_io (struct client *c, const struct client_io *io)
+{
+  c->io = *io;
+}
+
+void client_set_authenticated (struct client *c, int yes)
+{
+  c->authenticated = yes ? 1 : 0;
+}
+
+int64_t client_now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* -------------------------------------------------------------- output */
+
+int client_failed (const struct client *c)
+{
+  return c->failed;
+}
+
+/* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error */
+static int wait_fd (int fd, short events, int timeout_ms)
+{
+  int64_t deadline = timeout_ms < 0 ? 0 : client_now_ms () + timeout_ms;
+  for (;;) {
+    struct pollfd pfd = { .fd = fd, .events = events };
+    int left = -1, r;
+    if (timeout_ms >= 0) {
+      int64_t d = deadline - client_now_ms ();
+      left = d < 0 ? 0 : (int) d;
+    }
+    r = poll (&pfd, 1, left);
+    if (r > 0) return 1;
+    if (!r) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+int client_flush (struct client *c)
+{
+  size_t done = 0;
+  while (!c->failed && done < c->out.len) {
+    ssize_t n = c->io.write (c->io.ctx, c->out.data + done, c->out.len - done);
+    if (n > 0) {
+      done += (size_t) n;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if ((!n || errno == EAGAIN || errno == EWOULDBLOCK) &&
+	wait_fd (c->fd_out, POLLOUT, LIM_IMAP_WRITE_TIMEOUT * 1000) > 0)
+      continue;
+    c->failed = 1;		/* EPIPE, ECONNRESET, timeout: the peer is gone */
+  }
+  buf_reset (&c->out);
+  return c->failed ? -1 : 0;
+}
+
+void client_write (struct client *c, const void *data, size_t len)
+{
+  if (c->failed) return;
+  buf_append (&c->out, data, len);
+  if (c->out.len > CLIENT_OUT_FLUSH) client_flush (c);
+}
+
+void client_puts (struct client *c, const char *s)
+{
+  client_write (c, s, strlen (s));
+}
+
+void client_printf (struct client *c, const char *fmt, ...)
+{
+  va_list ap;
+  if (c->failed) return;
+  va_start (ap, fmt);
+  buf_vprintf (&c->out, fmt, ap);
+  va_end (ap);
+  if (c->out.len > CLIENT_OUT_FLUSH) client_flush (c);
+}
+
+/* --------------------------------------------------------------- input */
+
+static size_t in_avail (const struct client *c)
+{
+  return c->in_end - c->in_start;
+}
+
+/* Read more input.  Returns bytes read (> 0), or a client_read code. */
+static ssize_t fill (struct client *c, int timeout_ms)
+{
+  ssize_t n;
+  if (c->in_start == c->in_end) c->in_start = c->in_end = 0;
+  if (c->in_cap - c->in_end < CLIENT_READ_CHUNK) {
+    /* slide the unread part down, grow only if it really fills the buffer */
+    if (c->in_start) {
+      memmove (c->in, c->in + c->in_start, in_avail (c));
+      c->in_end -= c->in_start;
+      c->in_start = 0;
+    }
+    if (c->in_cap - c->in_end < CLIENT_READ_CHUNK) {
+      c->in_cap = c->in_end + CLIENT_READ_CHUNK;
+      fs_resize ((void **) &c->in, c->in_cap);
+    }
+  }
+  if (!c->io.pending || c->io.pending (c->io.ctx) <= 0) {
+    int r;
+    /* the client may be waiting for what we have said so far */
+    if (c->out.len) client_flush (c);
+    r = wait_fd (c->fd_in, POLLIN, timeout_ms);
+    if (!r) return CLIENT_TIMEOUT;
+    if (r < 0) return CLIENT_ERROR;
+  }
+  do n = c->io.read (c->io.ctx, c->in + c->in_end, c->in_cap - c->in_end);
+  while (n < 0 && errno == EINTR);
+  if (!n) return CLIENT_EOF;
+  if (n < 0) return CLIENT_ERROR;
+  c->in_end += (size_t) n;
+  return n;
+}
+
+/* Append input through the next LF to b, at most max bytes of it.
+ * Returns 1 with the line (LF included) appended, CLIENT_TOO_BIG when max
+ * bytes came without an LF (they are appended, nothing more is consumed),
+ * or another client_read code. */
+static int read_line (struct client *c, struct buf *b, size_t max, int timeout_ms)
+{
+  size_t got = 0;
+  for (;;) {
+    size_t avail = in_avail (c), take;
+    char *lf = avail ? memchr (c->in + c->in_start, '\n', avail) : NULL;
+    take = lf ? (size_t) (lf - (c->in + c->in_start)) + 1 : avail;
+    if (take > max - got) {
+      take = max - got;
+      lf = NULL;
+    }
+    buf_append (b, c->in + c->in_start, take);
+    c->in_start += take;
+    got += take;
+    if (lf) return 1;
+    if (got >= max) return CLIENT_TOO_BIG;
+    ssize_t r = fill (c, timeout_ms);
+    if (r <= 0) return (int) r;
+  }
+}
+
+/* Skip input through the next LF, at most CLIENT_DISCARD_MAX bytes.
+ * tail/tail_len: the last bytes of the line before what is skipped.
+ * Returns 1 when the LF was found, 0 when it was not, or a (negative)
+ * client_read code.  *nonsync_r: the line ended with "+}", a LITERAL+
+ * announcement whose data follow unasked. */
+static int discard_line (struct client *c, int timeout_ms, const char *tail,
+			 size_t tail_len, int *nonsync_r)
+{
+  size_t skipped = 0, i;
+  char last[3] = { 0, 0, 0 };	/* the line's last 3 bytes before LF */
+  *nonsync_r = 0;
+  for (i = tail_len > 3 ? tail_len - 3 : 0; i < tail_len; i++) {
+    memmove (last, last + 1, 2);
+    last[2] = tail[i];
+  }
+  for (;;) {
+    size_t avail = in_avail (c), take;
+    const char *from = c->in + c->in_start;
+    char *lf = avail ? memchr (from, '\n', avail) : NULL;
+    take = lf ? (size_t) (lf - from) : avail;
+    for (i = take > 3 ? take - 3 : 0; i < take; i++) {
+      memmove (last, last + 1, 2);
+      last[2] = from[i];
+    }
+    c->in_start += take + (lf ? 1 : 0);
+    skipped += take;
+    if (lf) {
+      const char *end = last + (last[2] == '\r' ? 2 : 3);
+      *nonsync_r = end[-1] == '}' && end[-2] == '+';
+      return 1;
+    }
+    if (skipped >= CLIENT_DISCARD_MAX) return 0;
+    ssize_t r = fill (c, timeout_ms);
+    if (r <= 0) return (int) r;
+  }
+}
+
+/* Move n bytes of input into b (a literal's data). */
+static int read_bytes (struct client *c, struct buf *b, uint64_t n, int timeout_ms)
+{
+  buf_reserve (b, (size_t) n);
+  while (n) {
+    size_t avail = in_avail (c);
+    if (!avail) {
+      /* big literals go straight into b, not through the input buffer */
+      if (n >= CLIENT_READ_CHUNK &&
+	  (!c->io.pending || c->io.pending (c->io.ctx) <= 0)) {
+	ssize_t r;
+	if (c->out.len) client_flush (c);
+	r = wait_fd (c->fd_in, POLLIN, timeout_ms);
+	if (!r) return CLIENT_TIMEOUT;
+	if (r < 0) return CLIENT_ERROR;
+	do r = c->io.read (c->io.ctx, b->data + b->len, (size_t) n);
+	while (r < 0 && errno == EINTR);
+	if (!r) return CLIENT_EOF;
+	if (r < 0) return CLIENT_ERROR;
+	b->len += (size_t) r;
+	b->data[b->len] = '\0';
+	n -= (uint64_t) r;
+	continue;
+      }
+      ssize_t r = fill (c, timeout_ms);
+      if (r <= 0) return (int) r;
+      avail = in_avail (c);
+    }
+    if (avail > n) avail = (size_t) n;
+    buf_append (b, c->in + c->in_start, avail);
+    c->in_start += avail;
+    n -= avail;
+  }
+  return 1;
+}
+
+/* tag_r = the command's tag when its first bytes start with a valid one */
+static void copy_tag (const struct buf *raw, char *tag_r, size_t tag_size)
+{
+  size_t n = 0;
+  if (!tag_size) return;
+  tag_r[0] = '\0';
+  while (n < raw->len && n <= LIM_IMAP_TAG) {
+    unsigned char ch = (unsigned char) raw->data[n];
+    if (ch <= 0x20 || ch >= 0x7f || strchr ("(){%*\"\\+", ch)) break;
+    n++;
+  }
+  if (!n || n > LIM_IMAP_TAG || n >= tag_size || n >= raw->len || raw->data[n] != ' ')
+    return;
+  memcpy (tag_r, raw->data, n);
+  tag_r[n] = '\0';
+}
+
+/* The line just appended to raw from offset line_start: its length
+ * without CRLF */
+static size_t line_body (const struct buf *raw, size_t line_start)
+{
+  size_t n = raw->len - line_start;
+  if (n && raw->data[raw->len - 1] == '\n') n--;
+  if (n && raw->data[line_start + n - 1] == '\r') n--;
+  return n;
+}
+
+enum client_read client_read_command (struct client *c, struct buf *raw,
+				      int timeout_ms, char *tag_r,
+				      size_t tag_size, int *resync,
+				      const char **error_r)
+{
+  uint64_t max_literal = c->authenticated ? LIM_IMAP_LITERAL : LIM_IMAP_LITERAL_NOAUTH;
+  uint64_t max_total = c->authenticated ? LIM_IMAP_COMMAND : LIM_IMAP_COMMAND_NOAUTH;
+  unsigned long literals = 0;
+  buf_reset (raw);
+  if (tag_size) tag_r[0] = '\0';
+  *resync = 1;
+  *error_r = NULL;
+  for (;;) {
+    size_t line_start = raw->len, body;
+    uint64_t size;
+    int nonsync, binary, r, lit;
+    r = read_line (c, raw, LIM_IMAP_LINE, timeout_ms);
+    if (r == CLIENT_TOO_BIG) {
+      int plus;
+      copy_tag (raw, tag_r, tag_size);
+      *error_r = "Command line too long";
+      r = discard_line (c, timeout_ms, raw->data, raw->len, &plus);
+      if (r < 0) return (enum client_read) r;
+      *resync = r == 1 && !plus;
+      return CLIENT_TOO_BIG;
+    }
+    if (r != 1) return (enum client_read) r;
+    body = line_body (raw, line_start);
+    lit = imap_literal_at_end (raw->data + line_start, body, &size, &nonsync, &binary);
+    if (raw->len > max_total) {
+      copy_tag (raw, tag_r, tag_size);
+      *error_r = "Command too long";
+      *resync = !(lit == 1 && nonsync);
+      return CLIENT_TOO_BIG;
+    }
+    if (lit != 1) return CLIENT_COMMAND;	/* -1: the parser says why */
+    if (size > max_literal || size > max_total - raw->len ||
+	++literals > LIM_IMAP_LITERALS) {
+      copy_tag (raw, tag_r, tag_size);
+      *error_r = literals > LIM_IMAP_LITERALS ? "Too many literals" :
+	size > max_literal ? "Literal too big" : "Command too long";
+      /* a synchronising literal's data are not sent until we say "+" */
+      *resync = !nonsync;
+      return CLIENT_TOO_BIG;
+    }
+    if (!nonsync) {
+      client_puts (c, "+ Ready for literal data\r\n");
+      if (client_flush (c)) return CLIENT_ERROR;
+    }
+    r = read_bytes (c, raw, size, timeout_ms);
+    if (r != 1) return (enum client_read) r;
+  }
+}
+
+enum client_read client_read_line (struct client *c, struct buf *line,
+				   size_t max, int timeout_ms,
+				   const char **error_r)
+{
+  int r, plus;
+  buf_reset (line);
+  *error_r = NULL;
+  /* +1: room for the LF that ends a line of exactly max bytes (+2: CRLF) */
+  r = read_line (c, line, max + 2, timeout_ms);
+  if (r == 1) {
+    buf_truncate (line, line_body (line, 0));
+    if (line->len <= max) return CLIENT_COMMAND;
+    *error_r = "Line too long";
+    return CLIENT_TOO_BIG;
+  }
+  if (r == CLIENT_TOO_BIG) {
+    *error_r = "Line too long";
+    r = discard_line (c, timeout_ms, line->data, line->len, &plus);
+    buf_reset (line);
+    if (r < 0) return (enum client_read) r;
+    return CLIENT_TOO_BIG;
+  }
+  return (enum client_read) r;
+}
+
+int client_wait_input (struct client *c, int timeout_ms)
+{
+  ssize_t r;
+  if (in_avail (c)) return 1;
+  if (c->io.pending && c->io.pending (c->io.ctx) > 0) return 1;
+  r = fill (c, timeout_ms);
+  if (r > 0) return 1;
+  return r == CLIENT_TIMEOUT ? 0 : -1;
+}

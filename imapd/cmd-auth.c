@@ -1,0 +1,233 @@
+/*
+ * Commands before login: LOGIN, AUTHENTICATE PLAIN (RFC 4616, with the
+ * SASL-IR initial response of RFC 4959) and STARTTLS (not yet available).
+ * Failures tell the client nothing but "failed"; the syslog (LOG_AUTH, as
+ * UW) gets the user name and client address, never the password.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "imapd.h"
+
+/* A client-chosen name for syslog: printable, at most 80 bytes. */
+static void
+log_name (struct buf *b, const char *name, size_t len)
+{
+  size_t i;
+  buf_reset (b);
+  for (i = 0; i < len && i < 80; i++) {
+    unsigned char c = (unsigned char) name[i];
+    buf_putc (b, (c >= 0x20 && c < 0x7f) ? c : '?');
+  }
+}
+
+static void
+login_failed (struct imapd *s, const char *user, const char *auth)
+{
+  struct buf u = BUF_INIT, a = BUF_INIT;
+  log_name (&u, user, strlen (user));
+  log_name (&a, auth, strlen (auth));
+  syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
+	  buf_cstr (&u), buf_cstr (&a), s->host);
+  buf_free (&u);
+  buf_free (&a);
+  s->login_failures++;
+  sleep (LIM_IMAP_LOGIN_DELAY);	/* slow down guessing */
+  reply_no (s, "Login failed.");
+}
+
+/* Check and, on success, complete the login.  how: "LOGIN" or the SASL
+ * mechanism, for the syslog line. */
+static void
+try_login (struct imapd *s, const char *user, const char *password,
+	   const char *how)
+{
+  struct imapd_account acct;
+  const char *error = NULL;
+  int r = login_check (s->passwd_file, user, password, &acct, &error);
+  if (r < 0) {
+    syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
+	    error ? error : "unknown");
+    login_failed (s, user, user);
+    return;
+  }
+  if (r == 0) {
+    login_failed (s, user, user);
+    return;
+  }
+  /* Not root: we can only be the account we already run as. */
+  if (geteuid () != 0 && acct.uid != geteuid ()) {
+    syslog (LOG_ERR, "Login configuration error host=%s: account %s has "
+	    "uid %lu but imapd runs as uid %lu without root", s->host,
+	    acct.user, (unsigned long) acct.uid, (unsigned long) geteuid ());
+    login_account_free (&acct);
+    login_failed (s, user, user);
+    return;
+  }
+  login_complete (s, &acct, how);
+  login_account_free (&acct);
+}
+
+void
+cmd_login (struct imapd *s, const struct imap_arg *args, int uid)
+{
+  const char *user = imap_arg_astring (&args[0]);
+  const char *pass = user ? imap_arg_astring (&args[1]) : NULL;
+  if (!user || !pass || args[2].type != IMAP_ARG_END) {
+    reply_bad (s, "Missing or invalid argument to LOGIN");
+    return;
+  }
+  if (memchr (user, '\0', args[0].len) || memchr (pass, '\0', args[1].len)) {
+    login_failed (s, user, user);	/* a NUL can't be in an account */
+    return;
+  }
+  try_login (s, user, pass, "LOGIN");
+}
+
+/* ------------------------------------------------------- AUTHENTICATE */
+
+static int
+b64_value (unsigned char c)
+{
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Strict base64 (RFC 4648, padding required): 0, or -1 when invalid. */
+static int
+b64_decode (const char *in, size_t len, struct buf *out)
+{
+  size_t i;
+  buf_reset (out);
+  if (len % 4)
+    return -1;
+  for (i = 0; i < len; i += 4) {
+    int v[4], k, pad = 0;
+    for (k = 0; k < 4; k++) {
+      unsigned char c = (unsigned char) in[i + k];
+      if (c == '=' && i + 4 == len && k >= 2) {
+	v[k] = 0;
+	pad++;
+      }
+      else if (pad || (v[k] = b64_value (c)) < 0)
+	return -1;
+    }
+    buf_putc (out, (v[0] << 2) | (v[1] >> 4));
+    if (pad < 2)
+      buf_putc (out, ((v[1] & 15) << 4) | (v[2] >> 2));
+    if (pad < 1)
+      buf_putc (out, ((v[2] & 3) << 6) | v[3]);
+  }
+  return 0;
+}
+
+/* Read the client's response to "+ ".  1 with the line, 0 after a reply
+ * was set; a dead connection ends the session. */
+static int
+read_response (struct imapd *s, struct buf *line)
+{
+  const char *error = NULL;
+  client_puts (s->client, "+ \r\n");
+  client_flush (s->client);
+  switch (client_read_line (s->client, line, LIM_IMAP_AUTH_RESPONSE,
+			    LIM_IMAP_TIMEOUT_NOAUTH * 1000, &error)) {
+  case CLIENT_COMMAND:
+    return 1;
+  case CLIENT_TOO_BIG:
+    reply_bad (s, "AUTHENTICATE response too long");
+    return 0;
+  case CLIENT_TIMEOUT:
+    client_puts (s->client, "* BYE Autologout; idle for too long\r\n");
+    client_flush (s->client);
+    syslog (LOG_INFO, "Autologout user=??? host=%s", s->host);
+    exit (0);
+  default:
+    syslog (LOG_INFO, "Unexpected client disconnect, while reading line "
+	    "user=??? host=%s", s->host);
+    exit (0);
+  }
+}
+
+/* RFC 4616: [authzid] NUL authcid NUL passwd.  We log in authcid; an
+ * authzid naming someone else would be proxy login, which we do not do. */
+static void
+auth_plain (struct imapd *s, struct buf *msg)
+{
+  char *authz = msg->data ? msg->data : "", *authc, *pass;
+  size_t len = msg->len;
+  authc = memchr (authz, '\0', len);
+  pass = authc ? memchr (authc + 1, '\0', len - (authc + 1 - authz)) : NULL;
+  if (!authc || !pass || memchr (pass + 1, '\0', len - (pass + 1 - authz))) {
+    reply_bad (s, "Invalid PLAIN authentication response");
+    return;
+  }
+  authc++;
+  pass++;
+  if (!*authc) {
+    reply_bad (s, "Invalid PLAIN authentication response");
+    return;
+  }
+  if (*authz && strcmp (authz, authc)) {
+    login_failed (s, authz, authc);
+    return;
+  }
+  try_login (s, authc, pass, "PLAIN");
+}
+
+void
+cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
+{
+  const char *mech = imap_arg_atom (&args[0]);
+  const char *resp = NULL;
+  size_t resp_len = 0;
+  struct buf line = BUF_INIT, msg = BUF_INIT;
+
+  if (!mech || (args[1].type != IMAP_ARG_END &&
+		(!imap_arg_astring (&args[1]) ||
+		 args[2].type != IMAP_ARG_END))) {
+    reply_bad (s, "Missing or invalid argument to AUTHENTICATE");
+    return;
+  }
+  if (strcasecmp (mech, "PLAIN")) {
+    reply_no (s, "Unsupported authentication mechanism");
+    return;
+  }
+  if (args[1].type != IMAP_ARG_END) {	/* SASL-IR: "=" is empty */
+    resp = args[1].str;
+    resp_len = args[1].len;
+    if (resp_len == 1 && resp[0] == '=')
+      resp_len = 0;
+  }
+  else {
+    if (!read_response (s, &line))
+      goto done;
+    resp = buf_cstr (&line);
+    resp_len = line.len;
+  }
+  if (resp_len == 1 && resp[0] == '*')
+    reply_bad (s, "AUTHENTICATE aborted");
+  else if (b64_decode (resp, resp_len, &msg))
+    reply_bad (s, "Invalid base64 in AUTHENTICATE response");
+  else
+    auth_plain (s, &msg);
+ done:
+  if (line.data)
+    explicit_bzero (line.data, line.len);
+  if (msg.data)
+    explicit_bzero (msg.data, msg.len);
+  buf_free (&line);
+  buf_free (&msg);
+}
+
+void
+cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
+{
+  reply_bad (s, "STARTTLS not available");
+}

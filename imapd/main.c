@@ -1,0 +1,320 @@
+/*
+ * imapd main: options, the client's address, syslog, the greeting and the
+ * command loop.  Everything a command does happens in session.c and the
+ * cmd-*.c handlers; this file only starts and ends the session.
+ */
+#include <crypt.h>
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "imapd.h"
+#include "bamboo-config.h"
+#include "env-int.h"
+#include "linkage.h"
+
+#define DEFAULT_ALERT_FILE "/etc/imapd.alert"
+
+static void
+usage (FILE *out, const char *program)
+{
+  fprintf (out,
+	   "usage: %s [--passwd FILE] [--config FILE] [--alert FILE] "
+	   "[--syslog-stderr]\n"
+	   "       %s --make-password | --version | --help\n"
+	   "IMAP4rev1 server on stdin/stdout (see imapd(8)).\n"
+	   "  --passwd FILE     account file for LOGIN "
+	   "(user:hash:uid:gid:gecos:home:shell)\n"
+	   "  --config FILE     c-client configuration instead of %s\n"
+	   "  --alert FILE      alert text shown after login (default %s)\n"
+	   "  --syslog-stderr   copy syslog lines to stderr\n"
+	   "  --make-password   read a password on stdin, print its crypt(3) "
+	   "hash\n",
+	   program, program, SYSCONFIG, DEFAULT_ALERT_FILE);
+}
+
+/* --make-password: one line from stdin -> a hash for the account file */
+static int
+make_password (void)
+{
+  struct buf line = BUF_INIT;
+  char *salt, *hash;
+  void *data = NULL;
+  int size = 0, r;
+
+  r = buf_getline (stdin, &line, 4096);
+  if (r != 1) {
+    fprintf (stderr, "imapd: --make-password: %s\n",
+	     r ? "password too long" : "no password on stdin");
+    buf_free (&line);
+    return 1;
+  }
+  buf_truncate (&line, strcspn (buf_cstr (&line), "\r\n"));
+  if (!(salt = crypt_gensalt_ra (NULL, 0, NULL, 0)) ||
+      !(hash = crypt_ra (buf_cstr (&line), salt, &data, &size)) ||
+      *hash == '*') {
+    fprintf (stderr, "imapd: --make-password: crypt failed: %s\n",
+	     strerror (errno));
+    return 1;
+  }
+  printf ("%s\n", hash);
+  explicit_bzero (line.data, line.len);
+  buf_free (&line);
+  free (salt);
+  free (data);
+  return fflush (stdout) ? 1 : 0;
+}
+
+/* "[a.b.c.d]" from tcpserver's TCPREMOTEIP or the socket; "UNKNOWN" when
+ * stdin is not a network connection. */
+static char *
+client_address (void)
+{
+  const char *env = getenv ("TCPREMOTEIP");
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  char text[INET6_ADDRSTRLEN] = "";
+  struct buf b = BUF_INIT;
+
+  if (env && *env && strlen (env) < INET6_ADDRSTRLEN)
+    snprintf (text, sizeof text, "%s", env);
+  else if (!getpeername (0, (struct sockaddr *) &sa, &len)) {
+    if (sa.ss_family == AF_INET)
+      inet_ntop (AF_INET, &((struct sockaddr_in *) &sa)->sin_addr, text,
+		 sizeof text);
+    else if (sa.ss_family == AF_INET6)
+      inet_ntop (AF_INET6, &((struct sockaddr_in6 *) &sa)->sin6_addr, text,
+		 sizeof text);
+  }
+  if (!*text)
+    return cpystr ("UNKNOWN");
+  buf_printf (&b, "[%s]", text);
+  return buf_detach (&b);
+}
+
+static int
+stdin_is_tcp (void)
+{
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  if (getsockname (0, (struct sockaddr *) &sa, &len))
+    return 0;
+  return sa.ss_family == AF_INET || sa.ss_family == AF_INET6;
+}
+
+static int
+is_dir (const char *path)
+{
+  struct stat st;
+  return path && *path && !stat (path, &st) && S_ISDIR (st.st_mode);
+}
+
+/* Test mode and ssh "rimap": not root and not on a TCP socket, so whoever
+ * started us is already the user.  A remote client cannot get here. */
+static void
+preauthenticate (struct imapd *s)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  const char *home = getenv ("HOME");
+  if (!pw) {
+    syslog (LOG_ERR, "Unable to look up user name for uid %lu",
+	    (unsigned long) geteuid ());
+    fprintf (stdout, "* BYE Unable to look up user name\r\n");
+    exit (1);
+  }
+  if (!is_dir (home))
+    home = pw->pw_dir;
+  s->user = cpystr (pw->pw_name);
+  s->home = cpystr (home ? home : "/");
+  env_init (s->user, s->home);
+  if (chdir (s->home))
+    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", s->user,
+	    s->home, strerror (errno));
+  client_set_authenticated (s->client, 1);
+  s->state = STATE_AUTHENTICATED;
+  s->test_mode = 1;
+}
+
+static void
+greet (struct imapd *s)
+{
+  struct buf caps = BUF_INIT;
+  char date[MAILTMPLEN];
+  rfc822_date (date);
+  session_capabilities (s, &caps);
+  if (s->test_mode)
+    client_printf (s->client, "* PREAUTH [CAPABILITY %s] Pre-authenticated "
+		   "user %s %s IMAP4rev1 Bamboo %s at %s\r\n", buf_cstr (&caps),
+		   s->user, s->localhost, BAMBOO_VERSION, date);
+  else
+    client_printf (s->client, "* OK [CAPABILITY %s] %s IMAP4rev1 Bamboo %s "
+		   "at %s\r\n", buf_cstr (&caps), s->localhost,
+		   BAMBOO_VERSION, date);
+  buf_free (&caps);
+  if (s->test_mode) {
+    syslog (LOG_INFO, "Preauthenticated user=%s host=%s", s->user, s->host);
+    session_send_updates (s, 0);	/* the alert */
+  }
+  client_flush (s->client);
+}
+
+/* The end of a session that was not a LOGOUT: optional BYE, the syslog
+ * line administrators know (UW wording), close the mailbox, exit. */
+static void __attribute__ ((noreturn))
+end_session (struct imapd *s, const char *bye, const char *reason, int status)
+{
+  if (bye) {
+    client_printf (s->client, "* BYE %s\r\n", bye);
+    client_flush (s->client);
+  }
+  syslog (LOG_INFO, "%s user=%s host=%s", reason, s->user ? s->user : "???",
+	  s->host);
+  session_deselect (s, 0);
+  exit (status);
+}
+
+/* One line from the client did not parse or broke a limit. */
+static void
+protocol_error (struct imapd *s, const char *tag, const char *error)
+{
+  client_printf (s->client, "%s BAD %s\r\n", (tag && *tag) ? tag : "*",
+		 error ? error : "Invalid command");
+  client_flush (s->client);
+  s->bad_count++;
+  if (s->state == STATE_NOT_AUTHENTICATED)
+    syslog (LOG_INFO, "Protocol error before authentication host=%s: %s",
+	    s->host, error ? error : "invalid command");
+}
+
+static void
+serve_one (struct imapd *s, struct buf *raw)
+{
+  struct imap_command_line cl;
+  const char *error = NULL;
+  memset (&cl, 0, sizeof cl);
+  if (imap_parse_command (raw->data, raw->len, &cl, &error))
+    protocol_error (s, cl.tag, error);
+  else
+    session_dispatch (s, &cl);
+  imap_command_line_free (&cl);
+}
+
+/* A read that brought no command: end the session, or (a limit broken but
+ * the input resynchronised) answer BAD and go on. */
+static void
+read_failed (struct imapd *s, enum client_read r, const char *tag,
+	     int resync, const char *error)
+{
+  struct buf why = BUF_INIT;
+  switch (r) {
+  case CLIENT_TIMEOUT:
+    end_session (s, "Autologout; idle for too long", "Autologout", 0);
+  case CLIENT_EOF:
+    end_session (s, NULL, "Unexpected client disconnect, while reading "
+		 "line", 0);
+  case CLIENT_TOO_BIG:
+    if (!error)
+      error = "Command too long";
+    if (!resync)
+      end_session (s, error, error, 1);
+    protocol_error (s, tag, error);
+    return;
+  default:			/* UW: "<error>, while reading line" */
+    buf_printf (&why, "%s, while reading line", error ? error : "Read error");
+    end_session (s, NULL, buf_cstr (&why), 1);
+  }
+}
+
+static void __attribute__ ((noreturn))
+command_loop (struct imapd *s)
+{
+  struct buf raw = BUF_INIT;
+  char tag[LIM_IMAP_TAG + 1];
+  for (;;) {
+    const char *error = NULL;
+    int resync = 0;
+    int timeout = (s->state == STATE_NOT_AUTHENTICATED)
+      ? LIM_IMAP_TIMEOUT_NOAUTH * 1000 : LIM_IMAP_TIMEOUT_AUTH * 1000;
+    enum client_read r;
+    tag[0] = '\0';
+    r = client_read_command (s->client, &raw, timeout, tag, sizeof tag,
+			     &resync, &error);
+    if (r == CLIENT_COMMAND)
+      serve_one (s, &raw);
+    else
+      read_failed (s, r, tag, resync, error);
+    s->last_activity_ms = client_now_ms ();
+    if (s->state == STATE_LOGOUT)
+      end_session (s, NULL, "Logout", 0);
+    if (client_failed (s->client))
+      end_session (s, NULL, "Write error, while writing text", 1);
+    if (s->bad_count >= LIM_IMAP_BAD_COMMANDS)
+      session_bye (s, "Too many protocol errors");
+    if (s->login_failures >= LIM_IMAP_LOGIN_FAILURES)
+      session_bye (s, "Too many login failures");
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  static const struct option options[] = {
+    { "passwd", required_argument, NULL, 'p' },
+    { "config", required_argument, NULL, 'c' },
+    { "alert", required_argument, NULL, 'a' },
+    { "syslog-stderr", no_argument, NULL, 's' },
+    { "make-password", no_argument, NULL, 'm' },
+    { "version", no_argument, NULL, 'V' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  static struct imapd session;
+  struct imapd *s = &session;
+  const char *slash;
+  int opt, log_stderr = 0;
+
+  s->program = (argc > 0 && argv[0]) ?
+    ((slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0]) : "imapd";
+  s->alert_file = DEFAULT_ALERT_FILE;
+  while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
+    switch (opt) {
+    case 'p': s->passwd_file = optarg; break;
+    case 'c': env_config_path (optarg); break;
+    case 'a': s->alert_file = optarg; break;
+    case 's': log_stderr = 1; break;
+    case 'm': return make_password ();
+    case 'V': printf ("imapd (Bamboo IMAP) %s\n", BAMBOO_VERSION); return 0;
+    case 'h': usage (stdout, s->program); return 0;
+    default: usage (stderr, s->program); return 2;
+    }
+  if (optind < argc) {
+    usage (stderr, s->program);
+    return 2;
+  }
+
+#include "linkage.c"
+  openlog ("imapd", LOG_PID | (log_stderr ? LOG_PERROR : 0), LOG_MAIL);
+  signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
+  s->client = client_new (0, 1);
+  s->host = client_address ();
+  env_config_load_once ();	/* the configured host name, if any */
+  s->localhost = cpystr (mylocalhost ());
+  s->state = STATE_NOT_AUTHENTICATED;
+  buf_init (&s->reply);
+  session_install_callbacks (s);
+  if (geteuid () != 0 && !stdin_is_tcp ())
+    preauthenticate (s);
+  greet (s);
+  s->last_activity_ms = client_now_ms ();
+  command_loop (s);
+}
