@@ -13,11 +13,6 @@
 #include <strings.h>
 #include "imapd.h"
 
-/* Helpers from cmd-mailbox.c (module-private: not in the imapd.h
- * contract) */
-size_t cmd_mailbox_nargs (const struct imap_arg *args);
-const char *cmd_mailbox_name (struct imapd *s, const struct imap_arg *a,
-			      const char *cmd);
 
 struct append_msg {
   char *flags;			/* "\\Seen kw ..." (fs_get'ed) or NULL */

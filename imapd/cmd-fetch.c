@@ -30,14 +30,8 @@
 #include "imapd.h"
 #include "rfc822.h"
 
-/* A part specifier longer than this cannot name a real part (the MIME
- * parser stops at LIM_MIME_DEPTH levels); refusing it keeps the section
- * strings handed to the library within its own bound. */
-#define FETCH_PART_COMPONENTS (2 * LIM_MIME_DEPTH)
-/* Header field names are at most a 998-byte line (RFC 5322 2.1.1) */
-#define FETCH_FIELD_NAME_MAX 998
 /* mail_flag() sequence strings are cut at this many ranges, well inside
- * LIM_SEQSET_RANGES */
+ * LIM_SEQSET_RANGES (an internal batch size, not a client limit) */
 #define FETCH_SEEN_RANGES 5000
 
 #define PUTS(c, lit) client_write ((c), (lit), sizeof (lit) - 1)
@@ -175,7 +169,7 @@ static int parse_number (const char **pp, unsigned long *v, int nz)
 static int field_name_ok (const char *s, size_t len)
 {
   size_t i;
-  if (!len || len > FETCH_FIELD_NAME_MAX) return 0;
+  if (!len || len > LIM_FETCH_FIELD_NAME) return 0;
   for (i = 0; i < len; i++)
     if (s[i] < 33 || s[i] > 126 || s[i] == ':') return 0;
   return 1;
@@ -224,7 +218,7 @@ static int parse_field (const char **pp, STRINGLIST ***tail,
   else if (*p == '{') {		/* a literal the parser left in place */
     unsigned long n;
     p++;
-    if (parse_number (&p, &n, 0) < 0 || n > FETCH_FIELD_NAME_MAX) {
+    if (parse_number (&p, &n, 0) < 0 || n > LIM_FETCH_FIELD_NAME) {
       *err = "Invalid literal in header field list";
       return -1;
     }
@@ -298,7 +292,7 @@ static int parse_part (const char **pp, struct fetch_att *a, const char **err)
       *err = "Invalid part number in section specifier";
       return -1;
     }
-    if (++n > FETCH_PART_COMPONENTS) {
+    if (++n > LIM_FETCH_PART_COMPONENTS) {
       *err = "Section specifier nests too deeply";
       return -1;
     }
@@ -550,6 +544,11 @@ static int parse_request (struct imapd *s, const struct imap_arg *args,
     count = args[0].count;
     if (!count) {
       reply_bad (s, "Empty FETCH attribute list");
+      return -1;
+    }
+    if (count > LIM_IMAP_FETCH_ATTS) {
+      reply_bad (s, "Too many FETCH attributes (at most %d)",
+		 LIM_IMAP_FETCH_ATTS);
       return -1;
     }
   }

@@ -24,8 +24,6 @@
 #define IDLE_POLL_MS 5000
 /* UW's keepalive period for "* OK Timeout in N minutes" */
 #define IDLE_KEEPALIVE_MS (2 * 60 * 1000)
-/* Longest line accepted where DONE is expected */
-#define IDLE_LINE_MAX 1024
 
 struct idle_state {
   int64_t start;
@@ -146,7 +144,7 @@ void cmd_idle (struct imapd *s, const struct imap_arg *args, int uid)
     return;
   }
   now = client_now_ms ();
-  r = client_read_line (s->client, &line, IDLE_LINE_MAX,
+  r = client_read_line (s->client, &line, LIM_IMAP_IDLE_LINE,
 			st.logout_at > now ? (int) (st.logout_at - now) : 0,
 			&error);
   s->last_activity_ms = client_now_ms ();

@@ -25,12 +25,6 @@ static struct {
 
 /* ------------------------------------------------------------ arguments */
 
-/* Also used by cmd-append.c, which declares them itself: imapd.h is the
- * fixed contract between modules and these are helpers, not interfaces. */
-size_t cmd_mailbox_nargs (const struct imap_arg *args);
-const char *cmd_mailbox_name (struct imapd *s, const struct imap_arg *a,
-			      const char *cmd);
-int cmd_mailbox_is_selected (struct imapd *s, const char *name);
 
 size_t cmd_mailbox_nargs (const struct imap_arg *args)
 {

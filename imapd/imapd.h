@@ -80,6 +80,9 @@ int imap_literal_at_end (const char *line, size_t len, uint64_t *size,
 
 /* Argument accessors: NULL/0 when the argument has another type. */
 const char *imap_arg_atom (const struct imap_arg *a);	/* ATOM only */
+/* astring and string refuse (NULL) a string holding a NUL byte, so a name
+ * or password is never silently cut short; binary data (APPEND) uses
+ * a->str and a->len. */
 const char *imap_arg_astring (const struct imap_arg *a); /* ATOM/QUOTED/LITERAL */
 const char *imap_arg_string (const struct imap_arg *a);	/* QUOTED/LITERAL */
 int imap_arg_is_nil (const struct imap_arg *a);		/* atom NIL, any case */
@@ -307,7 +310,14 @@ void login_complete (struct imapd *s, const struct imapd_account *acct,
 imapd_cmd_fn cmd_capability, cmd_noop, cmd_logout, cmd_id, cmd_enable;
 /* cmd-auth.c */
 imapd_cmd_fn cmd_login, cmd_authenticate, cmd_starttls;
-/* cmd-mailbox.c */
+/* cmd-mailbox.c; its argument helpers are shared with cmd-append.c:
+ * the number of arguments; a mailbox name argument checked and made
+ * canonical ("INBOX" in any case), or NULL with the reply set; whether a
+ * name is the selected mailbox */
+size_t cmd_mailbox_nargs (const struct imap_arg *args);
+const char *cmd_mailbox_name (struct imapd *s, const struct imap_arg *a,
+			      const char *cmd);
+int cmd_mailbox_is_selected (struct imapd *s, const char *name);
 imapd_cmd_fn cmd_select, cmd_examine, cmd_create, cmd_delete, cmd_rename,
   cmd_subscribe, cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status,
   cmd_namespace, cmd_scan;

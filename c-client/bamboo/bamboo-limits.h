@@ -58,6 +58,13 @@
 #define LIM_IMAP_LOGIN_FAILURES 3	/* failed logins, then BYE (UW: 3) */
 #define LIM_IMAP_LOGIN_DELAY 3		/* seconds of delay per failed login */
 #define LIM_IMAP_AUTH_RESPONSE 16384	/* bytes in one SASL response line */
+#define LIM_IMAP_FETCH_ATTS 1000	/* attributes in one FETCH (UW: 100) */
+#define LIM_FETCH_PART_COMPONENTS (2 * LIM_MIME_DEPTH) /* numbers in a
+					   section part (1.2.3...); deeper
+					   cannot name a real part */
+#define LIM_FETCH_FIELD_NAME 998	/* bytes in a HEADER.FIELDS name (an
+					   RFC 5322 line) */
+#define LIM_IMAP_IDLE_LINE 1024	/* bytes in the line ending IDLE */
 #define LIM_IMAP_ID_PARAMS 30		/* ID field/value pairs (RFC 2971) */
 #define LIM_IMAP_ID_STRING 1024		/* bytes in one ID field or value */
 #define LIM_IMAP_TIMEOUT_NOAUTH 120	/* seconds idle before login */
