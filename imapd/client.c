@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,6 +138,15 @@ int client_failed (const struct client *c)
 }
 
 /* Wait until fd is ready for events; 1 ready, 0 timeout, -1 error */
+/* Set by client_set_interrupt(): a signal that must end the session
+ * (SIGHUP, SIGTERM) stops every wait instead of being retried. */
+static volatile sig_atomic_t *interrupt_flag;
+
+void client_set_interrupt (volatile sig_atomic_t *flag)
+{
+  interrupt_flag = flag;
+}
+
 static int wait_fd (int fd, short events, int timeout_ms)
 {
   int64_t deadline = timeout_ms < 0 ? 0 : client_now_ms () + timeout_ms;
@@ -150,7 +160,7 @@ static int wait_fd (int fd, short events, int timeout_ms)
     r = poll (&pfd, 1, left);
     if (r > 0) return 1;
     if (!r) return 0;
-    if (errno != EINTR) return -1;
+    if (errno != EINTR || (interrupt_flag && *interrupt_flag)) return -1;
   }
 }
 

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <signal.h>
 #include "c-client.h"
 #include "bamboo/buf.h"
 #include "bamboo/bamboo-limits.h"
@@ -145,6 +146,9 @@ void client_puts (struct client *c, const char *s);
 void client_printf (struct client *c, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
 int client_flush (struct client *c);
 int client_failed (const struct client *c);
+/* When *flag becomes non-zero (a signal handler sets it) every wait for
+ * input or output gives up (read: CLIENT_ERROR; wait_input: -1). */
+void client_set_interrupt (volatile sig_atomic_t *flag);
 /* Milliseconds from the CLOCK_MONOTONIC clock; all timers use it. */
 int64_t client_now_ms (void);
 

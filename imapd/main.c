@@ -183,6 +183,49 @@ end_session (struct imapd *s, const char *bye, const char *reason, int status)
   exit (status);
 }
 
+/* SIGHUP, SIGTERM and SIGUSR2 end the session, but only between
+ * commands or while waiting for the client, never half-way through a
+ * mailbox update (the driver's critical sections block them too). */
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal (int sig)
+{
+  got_signal = sig;
+}
+
+static void
+catch_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;	/* no SA_RESTART: waits must see EINTR */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGHUP, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGUSR2, &sa, NULL);
+  client_set_interrupt (&got_signal);
+}
+
+/* UW's wording: a hangup has nobody left to say goodbye to; the kiss of
+ * death (another session wants the mailbox) is "Killed (lost mailbox
+ * lock)".  Closing the mailbox on the way out saves its flags. */
+static void
+end_if_signalled (struct imapd *s)
+{
+  switch (got_signal) {
+  case 0:
+    return;
+  case SIGHUP:
+    end_session (s, NULL, "Hangup", 0);
+  case SIGUSR2:
+    end_session (s, "Killed (lost mailbox lock)",
+		 "Killed (lost mailbox lock)", 0);
+  default:
+    end_session (s, "Server shutting down", "Killed (terminated)", 0);
+  }
+}
+
 /* One line from the client did not parse or broke a limit. */
 static void
 protocol_error (struct imapd *s, const char *tag, const char *error)
@@ -247,8 +290,10 @@ command_loop (struct imapd *s)
       ? LIM_IMAP_TIMEOUT_NOAUTH * 1000 : LIM_IMAP_TIMEOUT_AUTH * 1000;
     enum client_read r;
     tag[0] = '\0';
+    end_if_signalled (s);
     r = client_read_command (s->client, &raw, timeout, tag, sizeof tag,
 			     &resync, &error);
+    end_if_signalled (s);
     if (r == CLIENT_COMMAND)
       serve_one (s, &raw);
     else
@@ -306,6 +351,7 @@ main (int argc, char *argv[])
   openlog ("imapd", LOG_PID | (log_stderr ? LOG_PERROR : 0), LOG_MAIL);
   signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
   s->client = client_new (0, 1);
+  catch_signals ();
   s->host = client_address ();
   env_config_load_once ();	/* the configured host name, if any */
   s->localhost = cpystr (mylocalhost ());
