@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs="gcc make pkg-config libc6-dev"
 check_pkgs="$build_pkgs python3 python3-pytest uw-mailutils libc-client2007e-dev faketime ucspi-tcp procps"
-run_pkgs="$build_pkgs"
+run_pkgs="$build_pkgs ucspi-tcp"
 
 usage() { echo "usage: $0 {build|check|run}..." >&2; exit 2; }
 
