@@ -43,7 +43,10 @@ cmd_logout (struct imapd *s, const struct imap_arg *args, int uid)
     return;
   client_printf (s->client, "* BYE %s IMAP4rev1 server terminating "
 		 "connection\r\n", s->localhost);
-  /* main.c sees the state after the tagged OK: logs, closes, exits 0 */
+  /* Close (and so save) the mailbox before the tagged OK: a client may
+   * drop the connection, or the process be killed, as soon as it sees
+   * it.  main.c then logs "Logout" and exits 0. */
+  session_deselect (s, 0);
   s->state = STATE_LOGOUT;
 }
 
