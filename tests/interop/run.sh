@@ -140,6 +140,24 @@ uw() { as_uw "./$rel/uw-dump" "$@"; }
 bamboo() { as_uw "./$rel/bamboo-dump" "$@"; }
 
 # compare NAME FILE_A FILE_B : ok if equal, else show the diff
+# undeclared_keywords UW BAMBOO OUT: writes BAMBOO to OUT without the
+# keywords UW does not list (stream "keyword K" lines and entries of each
+# message's keywords=), and prints those keywords.
+undeclared_keywords() {
+	awk -v out="$3" '
+		FNR == NR { if ($1 == "keyword") uw[$2] = 1; next }
+		$1 == "keyword" { if (!($2 in uw)) { extra[$2] = 1; next } print > out; next }
+		match($0, / keywords=[^ ]*/) {
+			n = split(substr($0, RSTART + 10, RLENGTH - 10), kw, ","); v = ""
+			for (j = 1; j <= n; j++)
+				if (kw[j] in uw) v = v (v == "" ? "" : ",") kw[j]
+				else extra[kw[j]] = 1
+			$0 = substr($0, 1, RSTART - 1) " keywords=" v substr($0, RSTART + RLENGTH)
+		}
+		{ print > out }
+		END { for (e in extra) printf "%s ", e }' "$1" "$2"
+}
+
 compare() {
 	if diff -u "$2" "$3" >"$scratch/diff" 2>&1; then
 		ok "$1"
@@ -197,7 +215,21 @@ while read -r name count; do
 				compare "fixture $name: Bamboo sees an empty mailbox as UW does" "$scratch/uw0.txt" "$scratch/bam0.txt"
 			else notok "fixture $name: Bamboo did not open the empty file as an empty mbox"; fi
 		else
-			compare "fixture $name: Bamboo sees what UW sees" "$scratch/uw.txt" "$scratch/bam.txt"
+			# One documented difference (docs/formats.md): a read-only
+			# open shows keywords found only in X-Keywords, which UW's
+			# drops until a read-write open declares them.  Those extra
+			# keywords must really be in the file; the rest must match.
+			extra=$(undeclared_keywords "$scratch/uw.txt" "$scratch/bam.txt" "$scratch/bamk.txt")
+			compare "fixture $name: Bamboo sees what UW sees" "$scratch/uw.txt" "$scratch/bamk.txt"
+			if [ -n "$extra" ]; then
+				missing=
+				for k in $extra; do
+					grep -qE "^X-Keywords:.*(^| |:)$(printf '%s' "$k" | sed 's/[]$.*[^\\]/\\&/g')( |$)" "$FIXTURES/$name" || missing="$missing $k"
+				done
+				if [ -z "$missing" ]; then
+					ok "fixture $name: Bamboo's read-only open also shows X-Keywords keywords ($extra)"
+				else notok "fixture $name: keywords shown by Bamboo but not in the file:$missing"; fi
+			fi
 		fi
 		if cmp -s "$FIXTURES/$name" "$work/fb-$name"; then
 			ok "fixture $name: a read-only open by Bamboo leaves the file alone"
