@@ -15,6 +15,18 @@
  * or an over-limit program. */
 long search_select (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm);
 
+/* ---- seqset.c ---- */
+/* A SEARCHSET prepared for many membership tests: sorted, merged ranges
+ * with "*" (0xffffffff) resolved to max.  seqset_index_contains (x, n) is
+ * seqset_contains (set, n, max) in O(log ranges).  The set itself is only
+ * read (application-built sets need not be sorted). */
+struct seqset_index;
+struct seqset_index *seqset_index_new (const SEARCHSET *set,
+				       unsigned long max);
+unsigned long seqset_index_max (const struct seqset_index *x);
+int seqset_index_contains (const struct seqset_index *x, unsigned long n);
+void seqset_index_free (struct seqset_index **x);
+
 /* ---- sort.c ---- */
 /* Keys sort_cache_new() should load: bit (1 << SORT*) per key. */
 #define SORT_KEY(f) (1L << (f))

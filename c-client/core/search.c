@@ -25,6 +25,8 @@
  *  - Program depth is limited to LIM_SEARCH_DEPTH and the number of keys to
  *    LIM_SEARCH_KEYS; over the limit the search fails with an error.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "search-int.h"
@@ -43,15 +45,83 @@ static unsigned char *search_fold (const unsigned char *s, unsigned long n,
   return r;
 }
 
-/* Is the (unfolded) key a substring of folded text? */
+/*
+ * What a search prepares once for the whole program, not per message: the
+ * folded form of every string key and an index of every sequence set.
+ * Without it a 200 KB key was folded again for each of 10,000 messages, and
+ * a set of thousands of ranges was scanned for each message.
+ *
+ * The prepared forms are found by the address of the program's own key text
+ * (and its size) or SEARCHSET node, which stay put while the program is
+ * evaluated; any other string (an application calling mail_search_header()
+ * itself) is folded on the spot as before.  search_current is the innermost
+ * search being run (a callback may start another: each restores the outer).
+ */
+struct search_key {
+  const unsigned char *data;	/* the program's key text ... */
+  unsigned long size;
+  unsigned char *fold;		/* ... folded, fs_get'ed */
+  unsigned long flen;
+};
+
+struct search_sidx {
+  const SEARCHSET *set;		/* a set of the program ... */
+  struct seqset_index *idx;	/* ... indexed on first use */
+};
+
+struct search_prep {
+  struct search_key *keys;
+  unsigned long nkeys, capkeys;
+  struct search_sidx *sets;
+  unsigned long nsets, capsets;
+};
+
+static struct search_prep *search_current;
+
+static int search_ptr_cmp (const void *a, const void *b)
+{
+  uintptr_t x = (uintptr_t) a, y = (uintptr_t) b;
+  return (x > y) - (x < y);
+}
+
+static int search_key_cmp (const void *a, const void *b)
+{
+  const struct search_key *x = a, *y = b;
+  int r = search_ptr_cmp (x->data, y->data);
+  return r ? r : (x->size > y->size) - (x->size < y->size);
+}
+
+static int search_sidx_cmp (const void *a, const void *b)
+{
+  return search_ptr_cmp (((const struct search_sidx *) a)->set,
+			 ((const struct search_sidx *) b)->set);
+}
+
+/* The prepared form of key, or NIL */
+static const struct search_key *search_key_find (const SIZEDTEXT *key)
+{
+  struct search_key k;
+  if (!search_current || !search_current->nkeys) return NIL;
+  k.data = key->data;
+  k.size = key->size;
+  return bsearch (&k, search_current->keys, search_current->nkeys,
+		  sizeof k, search_key_cmp);
+}
+
+/* Is the (unfolded) key a substring of folded text?  ssearch is memmem(),
+ * linear in glibc (two-way), so a long key costs no more than its length. */
 static int search_has (const unsigned char *ftext, unsigned long flen,
 		       const SIZEDTEXT *key)
 {
+  const struct search_key *k;
   unsigned char *fk;
   unsigned long fklen;
   int ret;
 
   if (!key->size) return T;
+  if ((k = search_key_find (key)))
+    return ssearch ((unsigned char *) ftext, (long) flen, k->fold,
+		    (long) k->flen) ? T : NIL;
   fk = search_fold (key->data, key->size, &fklen);
   ret = ssearch ((unsigned char *) ftext, (long) flen, fk, (long) fklen)
     ? T : NIL;
@@ -59,21 +129,42 @@ static int search_has (const unsigned char *ftext, unsigned long flen,
   return ret;
 }
 
-/* Remove CRLF (or LF) that precede whitespace: header unfolding */
+/* Is n in set ("*" = max)?  By the prepared index when set is the
+ * program's, else seqset_contains() */
+static int search_in_set (const SEARCHSET *set, unsigned long n,
+			  unsigned long max)
+{
+  struct search_sidx k, *e = NIL;
+  k.set = set;
+  if (search_current && search_current->nsets)
+    e = bsearch (&k, search_current->sets, search_current->nsets, sizeof k,
+		 search_sidx_cmp);
+  if (!e) return seqset_contains (set, n, max);
+  if (e->idx && seqset_index_max (e->idx) != max)
+    seqset_index_free (&e->idx);	/* the mailbox grew meanwhile */
+  if (!e->idx) e->idx = seqset_index_new (set, max);
+  return seqset_index_contains (e->idx, n);
+}
+
+/* Remove CRLF (or LF) that precede whitespace: header unfolding.  Copies
+ * the spans between line breaks whole (headers are long for TEXT). */
 static void search_unfold (const unsigned char *s, unsigned long n,
 			   struct buf *out)
 {
-  unsigned long i;
-  for (i = 0; i < n; i++) {
-    if (s[i] == '\r' && i + 2 < n && s[i + 1] == '\n' &&
-	(s[i + 2] == ' ' || s[i + 2] == '\t')) {
-      i++;			/* drop the CRLF, keep the WSP */
-      continue;
+  unsigned long i = 0, from = 0;
+  const unsigned char *nl;
+
+  buf_reserve (out, n);
+  while (i < n && (nl = memchr (s + i, '\n', n - i))) {
+    unsigned long at = nl - s;	/* the LF */
+    if (at + 1 < n && (s[at + 1] == ' ' || s[at + 1] == '\t')) {
+      unsigned long cut = (at > from && s[at - 1] == '\r') ? at - 1 : at;
+      buf_append (out, s + from, cut - from);	/* drop the (CR)LF */
+      from = at + 1;		/* keep the WSP */
     }
-    if (s[i] == '\n' && i + 1 < n && (s[i + 1] == ' ' || s[i + 1] == '\t'))
-      continue;
-    buf_putc (out, s[i]);
+    i = at + 1;
   }
+  buf_append (out, s + from, n - from);
 }
 
 /* Decode RFC 2047 words in header text, then fold.  fs_get'ed result. */
@@ -446,9 +537,9 @@ static long search_elt_keys (MAILSTREAM *stream, unsigned long msgno,
 {
   unsigned short d;
 
-  if (pgm->msgno && !seqset_contains (pgm->msgno, msgno, stream->nmsgs))
+  if (pgm->msgno && !search_in_set (pgm->msgno, msgno, stream->nmsgs))
     return NIL;
-  if (pgm->uid && !seqset_contains (pgm->uid, mail_uid (stream, msgno),
+  if (pgm->uid && !search_in_set (pgm->uid, mail_uid (stream, msgno),
 				  stream->nmsgs ?
 				  mail_uid (stream, stream->nmsgs) : 0))
     return NIL;
@@ -707,6 +798,112 @@ static long search_prepare (MAILSTREAM *stream, char *charset,
   return LONGT;
 }
 
+/* ---- preparing a program for many messages ---- */
+
+static void search_prep_key (struct search_prep *p, const SIZEDTEXT *t)
+{
+  if (!t->size || !t->data) return;	/* "" matches without folding */
+  if (p->nkeys == p->capkeys) {
+    p->capkeys = p->capkeys ? p->capkeys * 2 : 16;
+    fs_resize ((void **) &p->keys, p->capkeys * sizeof *p->keys);
+  }
+  p->keys[p->nkeys].data = t->data;
+  p->keys[p->nkeys].size = t->size;
+  p->keys[p->nkeys].fold = NIL;	/* folded once sorted and unique */
+  p->keys[p->nkeys].flen = 0;
+  p->nkeys++;
+}
+
+static void search_prep_list (struct search_prep *p, STRINGLIST *s)
+{
+  for (; s; s = s->next) search_prep_key (p, &s->text);
+}
+
+static void search_prep_set (struct search_prep *p, const SEARCHSET *set)
+{
+  if (!set) return;
+  if (p->nsets == p->capsets) {
+    p->capsets = p->capsets ? p->capsets * 2 : 8;
+    fs_resize ((void **) &p->sets, p->capsets * sizeof *p->sets);
+  }
+  p->sets[p->nsets].set = set;
+  p->sets[p->nsets].idx = NIL;
+  p->nsets++;
+}
+
+/* Collect the keys matched as text (not keywords: they name flags) and
+ * the sets of a checked program (depth bounded by search_check) */
+static void search_prep_walk (struct search_prep *p, SEARCHPGM *pgm)
+{
+  SEARCHOR *or;
+  SEARCHPGMLIST *not;
+  SEARCHHEADER *h;
+
+  if (!pgm) return;
+  search_prep_list (p, pgm->bcc);
+  search_prep_list (p, pgm->body);
+  search_prep_list (p, pgm->cc);
+  search_prep_list (p, pgm->from);
+  search_prep_list (p, pgm->subject);
+  search_prep_list (p, pgm->text);
+  search_prep_list (p, pgm->to);
+  search_prep_list (p, pgm->return_path);
+  search_prep_list (p, pgm->sender);
+  search_prep_list (p, pgm->reply_to);
+  search_prep_list (p, pgm->in_reply_to);
+  search_prep_list (p, pgm->message_id);
+  search_prep_list (p, pgm->newsgroups);
+  search_prep_list (p, pgm->followup_to);
+  search_prep_list (p, pgm->references);
+  for (h = pgm->header; h; h = h->next) search_prep_key (p, &h->text);
+  search_prep_set (p, pgm->msgno);
+  search_prep_set (p, pgm->uid);
+  for (or = pgm->or; or; or = or->next) {
+    search_prep_walk (p, or->first);
+    search_prep_walk (p, or->second);
+  }
+  for (not = pgm->not; not; not = not->next) search_prep_walk (p, not->pgm);
+}
+
+/* Prepare a checked, converted program and make it the current one;
+ * search_prep_end() undoes it */
+static void search_prep_begin (struct search_prep *p, SEARCHPGM *pgm,
+			       struct search_prep **saved)
+{
+  unsigned long i, k;
+
+  memset (p, 0, sizeof *p);
+  search_prep_walk (p, pgm);
+  if (p->nkeys)			/* qsort (NULL, 0, ...) is undefined */
+    qsort (p->keys, p->nkeys, sizeof *p->keys, search_key_cmp);
+  for (i = k = 0; i < p->nkeys; i++)	/* a text shared by two keys */
+    if (!k || search_key_cmp (&p->keys[i], &p->keys[k - 1]))
+      p->keys[k++] = p->keys[i];
+  p->nkeys = k;
+  for (i = 0; i < p->nkeys; i++)
+    p->keys[i].fold = search_fold (p->keys[i].data, p->keys[i].size,
+				   &p->keys[i].flen);
+  if (p->nsets)
+    qsort (p->sets, p->nsets, sizeof *p->sets, search_sidx_cmp);
+  for (i = k = 0; i < p->nsets; i++)
+    if (!k || p->sets[i].set != p->sets[k - 1].set)
+      p->sets[k++] = p->sets[i];
+  p->nsets = k;
+  *saved = search_current;
+  search_current = p;
+}
+
+static void search_prep_end (struct search_prep *p, struct search_prep *saved)
+{
+  unsigned long i;
+
+  search_current = saved;
+  for (i = 0; i < p->nkeys; i++) fs_give ((void **) &p->keys[i].fold);
+  for (i = 0; i < p->nsets; i++) seqset_index_free (&p->sets[i].idx);
+  if (p->keys) fs_give ((void **) &p->keys);
+  if (p->sets) fs_give ((void **) &p->sets);
+}
+
 /* ---- entry points ---- */
 
 static void search_clear (MAILSTREAM *stream)
@@ -718,9 +915,11 @@ static void search_clear (MAILSTREAM *stream)
 long mail_search_default (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm,
 			  long flags)
 {
+  struct search_prep prep, *saved;
   unsigned long i;
 
   if (!stream || !search_prepare (stream, charset, pgm)) return NIL;
+  search_prep_begin (&prep, pgm, &saved);
   for (i = 1; i <= stream->nmsgs; i++)
     if (search_msg (stream, i, NIL, pgm, 0)) {
       mail_elt (stream, i)->searched = T;
@@ -732,6 +931,7 @@ long mail_search_default (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm,
 	if (cb->searched) (*cb->searched) (stream, mail_uid (stream, i));
       }
     }
+  search_prep_end (&prep, saved);
   return LONGT;
 }
 
@@ -758,6 +958,7 @@ long mail_search_full (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm,
 
 long search_select (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm)
 {
+  struct search_prep prep, *saved;
   unsigned long i;
 
   if (!stream || !stream->dtb) return NIL;
@@ -770,8 +971,10 @@ long search_select (MAILSTREAM *stream, char *charset, SEARCHPGM *pgm)
     return ret;
   }
   if (!search_prepare (stream, charset, pgm)) return NIL;
+  search_prep_begin (&prep, pgm, &saved);
   for (i = 1; i <= stream->nmsgs; i++)
     mail_elt (stream, i)->searched = search_msg (stream, i, NIL, pgm, 0) ?
       T : NIL;
+  search_prep_end (&prep, saved);
   return LONGT;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
+#include "search-int.h"
 
 #define SEQ_NUMBER_MAX 4294967295UL	/* IMAP numbers are 32-bit */
 
@@ -111,28 +112,95 @@ static int range_cmp (const void *a, const void *b)
   return (x->first > y->first) - (x->first < y->first);
 }
 
-/* Sorted, merged ranges of set (first <= last); *n gets the count. */
-static struct range *ranges_merged (SEARCHSET *set, size_t *n)
+/* Sort r[0..count) and merge overlapping or adjacent ranges in place;
+ * returns the new count.  Overflow-safe for ranges ending at ULONG_MAX. */
+static size_t ranges_sort_merge (struct range *r, size_t count)
 {
-  SEARCHSET *s;
-  struct range *r;
-  size_t i, k = 0, count = 0;
-  for (s = set; s; s = s->next) count++;
-  r = (struct range *) fs_get ((count ? count : 1) * sizeof (struct range));
-  for (s = set; s; s = s->next, k++) {
-    unsigned long a = s->first, b = s->last ? s->last : s->first;
-    r[k].first = a <= b ? a : b;
-    r[k].last = a <= b ? b : a;
-  }
+  size_t i, k = 0;
   qsort (r, count, sizeof (struct range), range_cmp);
-  for (i = k = 0; i < count; i++) {
-    if (k && r[i].first <= r[k - 1].last + 1) {
+  for (i = 0; i < count; i++) {
+    if (k && (r[i].first <= r[k - 1].last ||
+	      r[i].first - 1 == r[k - 1].last)) {
       if (r[i].last > r[k - 1].last) r[k - 1].last = r[i].last;
     }
     else r[k++] = r[i];
   }
-  *n = k;
+  return k;
+}
+
+/* Sorted, merged ranges of set (first <= last); *n gets the count.  With
+ * resolve, the 0xffffffff marker stands for max (as in seqset_contains). */
+static struct range *ranges_build (const SEARCHSET *set, int resolve,
+				   unsigned long max, size_t *n)
+{
+  const SEARCHSET *s;
+  struct range *r;
+  size_t k = 0, count = 0;
+  for (s = set; s; s = s->next) count++;
+  r = (struct range *) fs_get ((count ? count : 1) * sizeof (struct range));
+  for (s = set; s; s = s->next, k++) {
+    unsigned long a = s->first, b = s->last ? s->last : s->first;
+    if (resolve) {
+      if (a == 0xffffffff) a = max;
+      b = s->last ? (s->last == 0xffffffff ? max : s->last) : a;
+    }
+    r[k].first = a <= b ? a : b;
+    r[k].last = a <= b ? b : a;
+  }
+  *n = ranges_sort_merge (r, count);
   return r;
+}
+
+static struct range *ranges_merged (SEARCHSET *set, size_t *n)
+{
+  return ranges_build (set, 0, 0, n);
+}
+
+/* Index of the last range with first <= v, plus one (0: none) */
+static size_t ranges_find (const struct range *r, size_t n, unsigned long v)
+{
+  size_t lo = 0, hi = n, mid;
+  while (lo < hi) {
+    mid = lo + (hi - lo) / 2;
+    if (r[mid].first <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* A set as sorted, merged ranges: membership by binary search, for sets
+ * tested against every message of a search */
+struct seqset_index {
+  struct range *r;
+  size_t n;
+  unsigned long max;		/* what "*" was resolved to */
+};
+
+struct seqset_index *seqset_index_new (const SEARCHSET *set,
+				       unsigned long max)
+{
+  struct seqset_index *x = fs_get (sizeof *x);
+  x->r = ranges_build (set, 1, max, &x->n);
+  x->max = max;
+  return x;
+}
+
+unsigned long seqset_index_max (const struct seqset_index *x)
+{
+  return x->max;
+}
+
+int seqset_index_contains (const struct seqset_index *x, unsigned long n)
+{
+  size_t i = ranges_find (x->r, x->n, n);
+  return i && n <= x->r[i - 1].last;
+}
+
+void seqset_index_free (struct seqset_index **x)
+{
+  if (!*x) return;
+  fs_give ((void **) &(*x)->r);
+  fs_give ((void **) x);
 }
 
 static void clear_sequence (MAILSTREAM *stream)
@@ -181,7 +249,7 @@ long mail_uid_sequence (MAILSTREAM *stream, unsigned char *sequence)
   const char *why;
   SEARCHSET *set;
   struct range *r;
-  size_t n, lo, hi, mid;
+  size_t n, k;
   unsigned long i, uid, max;
   clear_sequence (stream);
   max = stream->nmsgs ? mail_uid (stream, stream->nmsgs) : stream->uid_last;
@@ -194,12 +262,8 @@ long mail_uid_sequence (MAILSTREAM *stream, unsigned char *sequence)
   mail_free_searchset (&set);
   for (i = 1; i <= stream->nmsgs; i++) {
     uid = mail_uid (stream, i);
-    for (lo = 0, hi = n; lo < hi;) {	/* last range with first <= uid */
-      mid = lo + (hi - lo) / 2;
-      if (r[mid].first <= uid) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo && uid <= r[lo - 1].last) mail_elt (stream, i)->sequence = T;
+    k = ranges_find (r, n, uid);
+    if (k && uid <= r[k - 1].last) mail_elt (stream, i)->sequence = T;
   }
   fs_give ((void **) &r);
   return T;

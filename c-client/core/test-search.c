@@ -210,9 +210,17 @@ static struct buf hits = BUF_INIT;	/* mm_searched numbers, "1 3" */
 static char lastlog[1024];
 static int nerrors;
 
+/* When set, mm_searched also evaluates nest_pgm on each match (a search
+ * started while another runs) and notes "n:y" or "n:n" in nest_hits */
+static SEARCHPGM *nest_pgm;
+static struct buf nest_hits = BUF_INIT;
+
 void mm_searched (MAILSTREAM *stream, unsigned long number)
 {
   buf_printf (&hits, "%s%lu", hits.len ? " " : "", number);
+  if (nest_pgm)
+    buf_printf (&nest_hits, "%s%lu:%s", nest_hits.len ? " " : "", number,
+		mail_search_msg (stream, number, NIL, nest_pgm) ? "y" : "n");
 }
 
 void mm_log (char *string, long errflg)
@@ -550,6 +558,202 @@ static void test_search_options (MAILSTREAM *stream)
   p = crit ("BODY Secret");
   CHECK (!mail_search_msg (stream, 3, "3", p));
   mail_free_searchpgm (&p);
+}
+
+/* ---- keys folded and sets indexed once per search ---- */
+
+/* op: 'a' = a alone (mail_criteria ANDs its keys), 'o' = OR a b,
+ * 'n' = NOT a, 'N' = OR (NOT a) (NOT b), 'h' = HEADER X-Spam yes AND
+ * OR a b */
+static const struct {
+  char op;
+  const char *a, *b, *charset, *expect;
+} multi_cases[] = {
+  { 'o', "BODY PARIS", "BODY LAIT", NULL, "1 2" },
+  { 'a', "BODY pArIs TEXT hello FROM JOE", NULL, NULL, "1" },
+  { 'a', "BODY pArIs TEXT hello FROM ZED", NULL, NULL, "" },
+  { 'o', "TEXT \"HELLO WORLD\"", "SUBJECT DOCUMENTS", NULL, "1 3 4 6" },
+  { 'n', "BODY PARIS", NULL, NULL, "2 3 4 5 6" },
+  { 'N', "BODY paris", "SUBJECT hello", NULL, "2 3 4 5 6" },
+  { 'N', "BODY paris", "SUBJECT HELLO", NULL, "2 3 4 5 6" },
+  { 'o', "SUBJECT \"CAF\xc9\"", "BODY \"TR\xc8S\"", "ISO-8859-1", "2" },
+  { 'a', "BODY \"TR\xc8S\" BODY MERCI SUBJECT \"cr\xe8me\"", NULL,
+    "ISO-8859-1", "2" },
+  { 'o', "BODY \"GR\xc3\x9c\xc3\x9f" "E\"", "BODY \"tr\xc3\xa8s\"", "UTF-8",
+    "2 4" },
+  { 'h', "BODY Secret", "BODY SECRET", NULL, "" },
+  { 'h', "BODY sEcReT", "TEXT m\xc3\xbcNCHEN", NULL, "4" },
+};
+
+static SEARCHPGM *multi_pgm (size_t i)
+{
+  SEARCHPGM *p;
+  switch (multi_cases[i].op) {
+  case 'o': return or_of (crit (multi_cases[i].a), crit (multi_cases[i].b));
+  case 'n': return not_of (crit (multi_cases[i].a));
+  case 'N':
+    return or_of (not_of (crit (multi_cases[i].a)),
+		  not_of (crit (multi_cases[i].b)));
+  case 'h':
+    p = or_of (crit (multi_cases[i].a), crit (multi_cases[i].b));
+    p->header = mail_newsearchheader ("X-SPAM", "YES");
+    return p;
+  }
+  return crit (multi_cases[i].a);
+}
+
+/* Keys the search prepares (folds once) must still match as when folded
+ * per message: several keys, messages, cases and charsets at once */
+static void test_multi_keys (MAILSTREAM *stream)
+{
+  size_t i;
+  for (i = 0; i < sizeof multi_cases / sizeof multi_cases[0]; i++) {
+    char *got = run (stream, (char *) multi_cases[i].charset, multi_pgm (i),
+		     NIL);
+    if (!CHECK_STREQ (got, multi_cases[i].expect))
+      printf ("  case %zu: %s\n", i, multi_cases[i].a);
+    fs_give ((void **) &got);
+  }
+}
+
+/* Two keys on the same text but of different lengths are different keys;
+ * a reused program keeps its own (unfolded) strings */
+static void test_shared_key_text (MAILSTREAM *stream)
+{
+  SEARCHPGM *p = mail_newsearchpgm ();
+  STRINGLIST *a = mail_newstringlist (), *b = mail_newstringlist ();
+  char *text = cpystr ("PARIS NOWHERE");
+  char *got;
+
+  a->text.data = b->text.data = (unsigned char *) text;
+  a->text.size = 5;			/* "PARIS" */
+  b->text.size = 13;			/* "PARIS NOWHERE" */
+  p->body = a;
+  CHECK (mail_search_full (stream, NIL, p, NIL));
+  got = searched_bits (stream);
+  CHECK_STREQ (got, "1");
+  fs_give ((void **) &got);
+  a->next = b;				/* both: the longer one fails */
+  CHECK (mail_search_full (stream, NIL, p, NIL));
+  got = searched_bits (stream);
+  CHECK_STREQ (got, "");
+  fs_give ((void **) &got);
+  a->next = NIL;
+  p->body = b;				/* the longer alone */
+  CHECK (mail_search_full (stream, NIL, p, NIL));
+  got = searched_bits (stream);
+  CHECK_STREQ (got, "");
+  fs_give ((void **) &got);
+  p->body = a;				/* the shorter again */
+  CHECK (mail_search_full (stream, NIL, p, NIL));
+  got = searched_bits (stream);
+  CHECK_STREQ (got, "1");
+  fs_give ((void **) &got);
+  CHECK_STREQ (text, "PARIS NOWHERE");	/* not folded in place */
+  p->body = NIL;
+  mail_free_searchpgm (&p);
+  fs_give ((void **) &a);
+  fs_give ((void **) &b);
+  fs_give ((void **) &text);
+}
+
+/* Long keys: message 4 holds 5999 'x' in a row */
+static void test_long_keys (MAILSTREAM *stream)
+{
+  static const struct { unsigned long n; int mixed; const char *expect; }
+  cases[] = {
+    { 5000, 0, "4" }, { 5999, 1, "4" }, { 6000, 0, "" }, { 200000, 1, "" },
+  };
+  size_t k;
+  for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    SEARCHPGM *p = mail_newsearchpgm ();
+    unsigned long i;
+    char *got;
+    p->body = mail_newstringlist ();
+    p->body->text.data = fs_get (cases[k].n + 1);
+    for (i = 0; i < cases[k].n; i++)
+      p->body->text.data[i] = (cases[k].mixed && i % 2) ? 'x' : 'X';
+    p->body->text.data[i] = '\0';
+    p->body->text.size = cases[k].n;
+    p->text = sl ("zed@example.com");	/* a second, short key */
+    got = run (stream, NIL, p, NIL);
+    if (!CHECK_STREQ (got, cases[k].expect)) printf ("  key of %lu\n", cases[k].n);
+    fs_give ((void **) &got);
+  }
+}
+
+/* Sets as an application builds them (any order, overlapping, backwards,
+ * "*"), in OR and NOT too: the search agrees with seqset_contains() */
+static void test_set_index (MAILSTREAM *stream)
+{
+  unsigned long seed = 99, round, bad = 0;
+  static const unsigned long nums[] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 0xffffffff, UID (1), UID (2), UID (4), UID (6),
+    UID (6) + 1, 155
+  };
+  const size_t nn = sizeof nums / sizeof nums[0];
+  for (round = 0; round < 300; round++) {
+    SEARCHSET *sets[3];
+    SEARCHPGM *p;
+    unsigned long i, k, maxuid = mail_uid (stream, stream->nmsgs);
+    char *got;
+    struct buf want = BUF_INIT;
+    for (k = 0; k < 3; k++) {
+      SEARCHSET **tail = &sets[k];
+      unsigned long nr = 1 + (round + k) % 5;
+      *tail = NIL;
+      for (i = 0; i < nr; i++) {
+	seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+	*tail = set (nums[(seed >> 33) % nn],
+		     (seed >> 21) % 3 ? nums[(seed >> 41) % nn] : 0);
+	tail = &(*tail)->next;
+      }
+    }
+    /* msgno in sets[0], and (uid in sets[1] or not msgno in sets[2]) */
+    buf_puts (&want, "");
+    for (i = 1; i <= stream->nmsgs; i++)
+      if (seqset_contains (sets[0], i, stream->nmsgs) &&
+	  (seqset_contains (sets[1], mail_uid (stream, i), maxuid) ||
+	   !seqset_contains (sets[2], i, stream->nmsgs)))
+	buf_printf (&want, "%s%lu", want.len ? " " : "", i);
+    p = mail_newsearchpgm ();
+    p->msgno = sets[0];
+    p->or = mail_newsearchor ();
+    p->or->first->uid = sets[1];
+    p->or->second->not = mail_newsearchpgmlist ();
+    p->or->second->not->pgm->msgno = sets[2];
+    got = run (stream, NIL, p, NIL);
+    if (strcmp (got, want.data)) bad++;
+    fs_give ((void **) &got);
+    buf_free (&want);
+  }
+  CHECK_INTEQ (bad, 0);
+}
+
+/* A search started from mm_searched while another runs uses its own keys;
+ * the outer search goes on with its own */
+static void test_nested_search (MAILSTREAM *stream)
+{
+  char *got;
+  buf_reset (&nest_hits);
+  buf_puts (&nest_hits, "");
+  nest_pgm = crit ("BODY LAIT");
+  got = run (stream, NIL, or_of (crit ("BODY PARIS"), crit ("BODY MERCI")),
+	     NIL);
+  CHECK_STREQ (got, "1 2");
+  CHECK_STREQ (nest_hits.data, "1:n 2:y");
+  fs_give ((void **) &got);
+  mail_free_searchpgm (&nest_pgm);
+  /* the same key text in both: still right */
+  buf_reset (&nest_hits);
+  buf_puts (&nest_hits, "");
+  nest_pgm = crit ("SUBJECT HELLO");
+  got = run (stream, NIL, crit ("BODY PARIS"), NIL);
+  CHECK_STREQ (got, "1");
+  CHECK_STREQ (nest_hits.data, "1:y");
+  fs_give ((void **) &got);
+  mail_free_searchpgm (&nest_pgm);
+  buf_free (&nest_hits);
 }
 
 /* Nesting: a program LIM_SEARCH_DEPTH deep works, deeper fails cleanly */
@@ -930,6 +1134,11 @@ int main (void)
   test_search_options (stream);
   test_search_depth (stream);
   test_search_helpers (stream);
+  test_multi_keys (stream);
+  test_shared_key_text (stream);
+  test_long_keys (stream);
+  test_set_index (stream);
+  test_nested_search (stream);
   test_sort (stream);
   test_thread (stream);
   mail_close (stream);
@@ -937,6 +1146,7 @@ int main (void)
   stream = mail_open (NIL, "#test", OP_SHORTCACHE);
   if (CHECK (stream != NIL)) {
     test_criteria_search (stream);
+    test_multi_keys (stream);
     test_sort (stream);
     test_thread (stream);
     mail_close (stream);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include "unit.h"
 #include "core.h"
+#include "search-int.h"
 
 static int nlogs;
 static char lastlog[MAILTMPLEN];
@@ -153,6 +154,70 @@ static void test_contains (void)
   mail_free_searchset (&set);
 }
 
+/* The prepared index answers exactly as seqset_contains, whatever the
+ * order, overlaps, direction, "*" markers and extremes of the ranges */
+static void test_index (void)
+{
+  static const unsigned long pool[] = {
+    0, 1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 20, 0xfffffffe, 0xffffffff,
+    0x100000000UL, ~0UL - 1, ~0UL
+  };
+  static const unsigned long probes[] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 19, 20, 21, 30,
+    0xfffffffd, 0xfffffffe, 0xffffffff, 0x100000000UL, ~0UL - 1, ~0UL
+  };
+  static const unsigned long maxes[] = { 0, 7, 12, 30, 0xfffffffe };
+  unsigned long seed = 12345, round, bad = 0, checked = 0;
+  const size_t np = sizeof pool / sizeof pool[0];
+  size_t k, m;
+  struct seqset_index *x;
+
+  x = seqset_index_new (NIL, 10);	/* the empty set */
+  CHECK (!seqset_index_contains (x, 0) && !seqset_index_contains (x, 10));
+  CHECK_INTEQ (seqset_index_max (x), 10);
+  seqset_index_free (&x);
+  CHECK (x == NIL);
+  seqset_index_free (&x);		/* freeing NIL is harmless */
+  for (round = 0; round < 3000; round++) {
+    SEARCHSET *set = NIL, **tail = &set;
+    unsigned long nr = 1 + round % 7, i;
+    for (i = 0; i < nr; i++) {		/* an application-built set */
+      seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+      *tail = mail_newsearchset ();
+      (*tail)->first = pool[(seed >> 33) % np];
+      (*tail)->last = (seed >> 20) % 4 ? pool[(seed >> 40) % np] : 0;
+      tail = &(*tail)->next;
+    }
+    for (m = 0; m < sizeof maxes / sizeof maxes[0]; m++) {
+      x = seqset_index_new (set, maxes[m]);
+      for (k = 0; k < sizeof probes / sizeof probes[0]; k++, checked++)
+	if (!seqset_index_contains (x, probes[k]) !=
+	    !seqset_contains (set, probes[k], maxes[m]))
+	  bad++;
+      seqset_index_free (&x);
+    }
+    mail_free_searchset (&set);
+  }
+  CHECK_INTEQ (bad, 0);
+  CHECK (checked > 100000);
+  {				/* many single-number ranges, given backwards */
+    SEARCHSET *set = NIL, *n;
+    unsigned long i;
+    for (i = 1; i <= 20000; i += 2) {
+      n = mail_newsearchset ();
+      n->first = i;
+      n->next = set;
+      set = n;
+    }
+    x = seqset_index_new (set, 20000);
+    for (bad = 0, i = 0; i <= 20000; i++)	/* 19999 is the last */
+      if (!seqset_index_contains (x, i) != !(i % 2)) bad++;
+    CHECK_INTEQ (bad, 0);
+    seqset_index_free (&x);
+    mail_free_searchset (&set);
+  }
+}
+
 static void test_mail_sequence (void)
 {
   MAILSTREAM *s = fake_stream (10);
@@ -229,6 +294,7 @@ int main (void)
   test_parse ();
   test_limits ();
   test_contains ();
+  test_index ();
   test_mail_sequence ();
   test_uid_sequence ();
   test_many_ranges ();

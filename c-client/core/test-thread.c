@@ -331,6 +331,57 @@ static void test_hostile (void)
   fs_give ((void **) &m);
 }
 
+/* The builder reuses scratch space (the id buffer, the references ring)
+ * from message to message and keeps ids in a pool: a later message must
+ * never see an earlier one's references, and long ids must survive */
+static void test_scratch_reuse (void)
+{
+  struct buf refs = BUF_INIT, longid = BUF_INIT, longref = BUF_INIT;
+  struct thread_msg m[5];
+  THREADNODE *t;
+  char *r;
+  unsigned long i;
+
+  for (i = 0; i < 40; i++) buf_printf (&refs, "<r%lu@x> ", i);
+  buf_puts (&longid, "<");
+  for (i = 0; i < 40000; i++) buf_putc (&longid, 'a' + i % 26);
+  buf_puts (&longid, "@long>");
+  buf_printf (&longref, "<zz@x> %s", longid.data);
+  memset (m, 0, sizeof m);
+  for (i = 0; i < 5; i++) {
+    m[i].num = m[i].seq = i + 1;
+    m[i].date = i;
+  }
+  m[0].message_id = "<a@x>";
+  m[0].references = refs.data;	/* 40 refs: under a dummy r39 */
+  m[0].subject = "A";
+  m[1].message_id = "<b@x>";
+  m[1].references = "<q@x> <a@x>";	/* 2 refs: a's child, not r39's */
+  m[1].subject = "B";
+  m[2].message_id = longid.data;	/* a 40 KB id */
+  m[2].subject = "C";
+  m[3].message_id = "<d@x>";
+  m[3].references = longref.data;	/* its parent is the long id */
+  m[3].subject = "D";
+  m[4].message_id = "<e@x>";
+  m[4].in_reply_to = "<b@x>";
+  m[4].subject = "E";
+  t = thread_build_references (m, 5);
+  r = thread_render (t);
+  CHECK_STREQ (r, "(1 2 5)(3 4)");
+  fs_give ((void **) &r);
+  mail_free_threadnode (&t);
+  /* the same messages again: nothing is left over from the first run */
+  t = thread_build_references (m, 5);
+  r = thread_render (t);
+  CHECK_STREQ (r, "(1 2 5)(3 4)");
+  fs_give ((void **) &r);
+  mail_free_threadnode (&t);
+  buf_free (&refs);
+  buf_free (&longid);
+  buf_free (&longref);
+}
+
 static void test_threaders (void)
 {
   THREADER *t = mail_threaders ();
@@ -346,6 +397,7 @@ int main (void)
   test_references ();
   test_orderedsubject ();
   test_hostile ();
+  test_scratch_reuse ();
   test_threaders ();
   return unit_done ();
 }

@@ -19,6 +19,7 @@
  * walk over the container tree is iterative: reply chains can be as deep as
  * the mailbox is long.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core.h"
@@ -112,7 +113,8 @@ static const char *mid_parse (const char *s, const char *end, struct buf *b)
   return NIL;
 }
 
-char *thread_msgid_next (const char **sp, const char *end)
+/* thread_msgid_next() into b (emptied first): 1 when b holds an id */
+static int mid_next (const char **sp, const char *end, struct buf *b)
 {
   const char *s = *sp;
 
@@ -122,18 +124,78 @@ char *thread_msgid_next (const char **sp, const char *end)
       continue;
     }
     if (*s == '<') {
-      struct buf b = BUF_INIT;
-      const char *e = mid_parse (s, end, &b);
-      if (e) {
+      const char *e;
+      buf_reset (b);
+      if ((e = mid_parse (s, end, b))) {
+	buf_append (b, "", 0);	/* NUL-terminated even if it was empty */
 	*sp = e;
-	return buf_detach (&b);
+	return 1;
       }
-      buf_free (&b);
     }
     s++;
   }
   *sp = end;
+  return 0;
+}
+
+char *thread_msgid_next (const char **sp, const char *end)
+{
+  struct buf b = BUF_INIT;
+  if (mid_next (sp, end, &b)) return buf_detach (&b);
+  buf_free (&b);
   return NIL;
+}
+
+/* ---- allocation ----
+ * REFERENCES makes a container, a table entry and an id string per message
+ * and per referenced id: on a large mailbox one malloc() each was most of
+ * the time.  They come from a pool instead, freed all at once at the end. */
+
+#define TPOOL_CHUNK 65536
+
+struct tpool_chunk {
+  struct tpool_chunk *next;
+  size_t size, used;
+  max_align_t data[];		/* aligned for any object */
+};
+
+struct tpool {
+  struct tpool_chunk *head;	/* the chunk being filled */
+};
+
+static void *tpool_get (struct tpool *p, size_t n)
+{
+  struct tpool_chunk *c = p->head;
+  void *r;
+
+  n = (n + sizeof (max_align_t) - 1) / sizeof (max_align_t)
+    * sizeof (max_align_t);
+  if (!c || c->size - c->used < n) {
+    size_t size = n > TPOOL_CHUNK / 4 ? n : TPOOL_CHUNK;
+    c = fs_get (sizeof *c + size);
+    c->size = size;
+    c->used = 0;
+    if (n > TPOOL_CHUNK / 4 && p->head) {	/* big: keep filling head */
+      c->next = p->head->next;
+      p->head->next = c;
+    }
+    else {
+      c->next = p->head;
+      p->head = c;
+    }
+  }
+  r = (char *) c->data + c->used;
+  c->used += n;
+  return r;
+}
+
+static void tpool_free (struct tpool *p)
+{
+  while (p->head) {
+    struct tpool_chunk *c = p->head;
+    p->head = c->next;
+    fs_give ((void **) &c);
+  }
 }
 
 /* ---- containers ---- */
@@ -141,20 +203,25 @@ char *thread_msgid_next (const char **sp, const char *end)
 struct tcon {
   struct thread_msg *msg;	/* NIL for a dummy */
   struct tcon *parent, *child, *prev, *next;
-  char *id;			/* owned; NIL for a unique (unnamed) one */
+  const char *id;		/* in the pool; NIL for a unique one */
   THREADNODE *node;
 };
 
 struct tctx {
-  struct tcon **all;		/* every container, for freeing */
+  struct tcon **all;		/* every container, in creation order */
   unsigned long nall, capall;
   struct tent **tab;		/* id -> container */
   unsigned long tabsize, tabcount;
+  struct tpool pool;		/* containers, table entries, ids */
+  struct buf id;		/* scratch: the id being looked up */
+  struct buf *ring;		/* scratch: a message's references */
+  unsigned long ringcap;
   struct tcon root;
 };
 
 struct tent {
   const char *key;
+  unsigned long hash;		/* thread_hash (key), kept for growing */
   struct tcon *con;
   struct tent *next;
 };
@@ -167,65 +234,74 @@ static unsigned long thread_hash (const char *s)
 }
 
 static struct tent **thread_slot (struct tent **tab, unsigned long size,
-				  const char *key)
+				  const char *key, unsigned long hash)
 {
-  struct tent **e = &tab[thread_hash (key) & (size - 1)];
-  while (*e && strcmp ((*e)->key, key)) e = &(*e)->next;
+  struct tent **e = &tab[hash & (size - 1)];
+  while (*e && ((*e)->hash != hash || strcmp ((*e)->key, key)))
+    e = &(*e)->next;
   return e;
 }
 
-static void thread_tab_grow (struct tent ***tab, unsigned long *size)
+/* Make the table at least want (a power of two, >= 256) buckets */
+static void thread_tab_size (struct tent ***tab, unsigned long *size,
+			     unsigned long want)
 {
-  unsigned long i, nsize = *size ? *size * 2 : 256;
-  struct tent **ntab = fs_get (nsize * sizeof *ntab);
+  unsigned long i, nsize = *size ? *size : 256;
+  struct tent **ntab;
+
+  while (nsize < want) nsize *= 2;
+  if (nsize == *size) return;
+  ntab = fs_get (nsize * sizeof *ntab);
   memset (ntab, 0, nsize * sizeof *ntab);
   for (i = 0; i < *size; i++)
     while ((*tab)[i]) {
       struct tent *e = (*tab)[i];
       (*tab)[i] = e->next;
-      e->next = ntab[thread_hash (e->key) & (nsize - 1)];
-      ntab[thread_hash (e->key) & (nsize - 1)] = e;
+      e->next = ntab[e->hash & (nsize - 1)];
+      ntab[e->hash & (nsize - 1)] = e;
     }
   if (*tab) fs_give ((void **) tab);
   *tab = ntab;
   *size = nsize;
 }
 
-/* Look key up; with con non-NIL, insert it (key must not be present) */
+static void thread_tab_grow (struct tent ***tab, unsigned long *size)
+{
+  thread_tab_size (tab, size, *size ? *size * 2 : 256);
+}
+
+/* Look key up; with con non-NIL, insert it (key must not be present), the
+ * entry taken from pool */
 static struct tcon *thread_tab (struct tent ***tab, unsigned long *size,
 				unsigned long *count, const char *key,
-				struct tcon *con)
+				struct tcon *con, struct tpool *pool)
 {
   struct tent **e;
+  unsigned long hash = thread_hash (key);
   if (!*size) thread_tab_grow (tab, size);
-  e = thread_slot (*tab, *size, key);
+  e = thread_slot (*tab, *size, key, hash);
   if (*e || !con) return *e ? (*e)->con : NIL;
   if (++*count > *size) {
     thread_tab_grow (tab, size);
-    e = thread_slot (*tab, *size, key);
+    e = thread_slot (*tab, *size, key, hash);
   }
-  *e = fs_get (sizeof **e);
+  *e = tpool_get (pool, sizeof **e);
   (*e)->key = key;
+  (*e)->hash = hash;
   (*e)->con = con;
   (*e)->next = NIL;
   return con;
 }
 
-static void thread_tab_free (struct tent ***tab, unsigned long size)
+/* The entries are in the pool */
+static void thread_tab_free (struct tent ***tab)
 {
-  unsigned long i;
-  for (i = 0; i < size; i++)
-    while ((*tab)[i]) {
-      struct tent *e = (*tab)[i];
-      (*tab)[i] = e->next;
-      fs_give ((void **) &e);
-    }
   if (*tab) fs_give ((void **) tab);
 }
 
-static struct tcon *tcon_new (struct tctx *x, char *id)
+static struct tcon *tcon_new (struct tctx *x, const char *id)
 {
-  struct tcon *c = fs_get (sizeof *c);
+  struct tcon *c = tpool_get (&x->pool, sizeof *c);
   memset (c, 0, sizeof *c);
   c->id = id;
   if (x->nall == x->capall) {
@@ -357,25 +433,41 @@ static THREADNODE *tcon_nodes (struct tctx *x)
 static void tctx_free (struct tctx *x)
 {
   unsigned long i;
-  for (i = 0; i < x->nall; i++) {
-    if (x->all[i]->id) fs_give ((void **) &x->all[i]->id);
-    fs_give ((void **) &x->all[i]);
-  }
   if (x->all) fs_give ((void **) &x->all);
-  thread_tab_free (&x->tab, x->tabsize);
+  thread_tab_free (&x->tab);
+  for (i = 0; i < x->ringcap; i++) buf_free (&x->ring[i]);
+  if (x->ring) fs_give ((void **) &x->ring);
+  buf_free (&x->id);
+  tpool_free (&x->pool);
 }
 
-/* Container for id, created as a dummy if new; takes id */
-static struct tcon *thread_ref (struct tctx *x, char *id)
+/* Container for id (len bytes, NUL-terminated, not kept), created as a
+ * dummy if new */
+static struct tcon *thread_ref (struct tctx *x, const char *id, size_t len)
 {
-  struct tcon *c = thread_tab (&x->tab, &x->tabsize, &x->tabcount, id, NIL);
-  if (c) {
-    fs_give ((void **) &id);
-    return c;
-  }
-  c = tcon_new (x, id);
-  thread_tab (&x->tab, &x->tabsize, &x->tabcount, c->id, c);
+  struct tcon *c = thread_tab (&x->tab, &x->tabsize, &x->tabcount, id, NIL,
+			       &x->pool);
+  char *copy;
+  if (c) return c;
+  copy = tpool_get (&x->pool, len + 1);
+  memcpy (copy, id, len + 1);
+  c = tcon_new (x, copy);
+  thread_tab (&x->tab, &x->tabsize, &x->tabcount, c->id, c, &x->pool);
   return c;
+}
+
+/* The ring slot for reference number nrefs (the ring grows up to
+ * LIM_MSGID_REFS, then the oldest are overwritten) */
+static struct buf *thread_ring_slot (struct tctx *x, unsigned long nrefs)
+{
+  if (nrefs == x->ringcap && x->ringcap < LIM_MSGID_REFS) {
+    unsigned long i, cap = Min (x->ringcap ? x->ringcap * 2 : 16,
+				LIM_MSGID_REFS);
+    fs_resize ((void **) &x->ring, cap * sizeof *x->ring);
+    for (i = x->ringcap; i < cap; i++) buf_init (&x->ring[i]);
+    x->ringcap = cap;
+  }
+  return &x->ring[nrefs % x->ringcap];
 }
 
 /* RFC 5256 step 1 for one message */
@@ -384,14 +476,13 @@ static void thread_link_msg (struct tctx *x, struct thread_msg *m)
   const char *s, *end;
   struct tcon *c = NIL, *prev = NIL;
   unsigned long nrefs = 0, i;
-  char *id;
 
   /* this message's container: its Message-ID unless missing or taken */
   if (m->message_id) {
     s = m->message_id;
     end = s + strlen (s);
-    if ((id = thread_msgid_next (&s, end))) {
-      c = thread_ref (x, id);
+    if (mid_next (&s, end, &x->id)) {
+      c = thread_ref (x, x->id.data, x->id.len);
       if (c->msg) c = NIL;	/* duplicate: the first one keeps the id */
     }
   }
@@ -401,30 +492,22 @@ static void thread_link_msg (struct tctx *x, struct thread_msg *m)
   /* references: References, else the first In-Reply-To id; only the
    * last LIM_MSGID_REFS count (the nearest ancestors), kept in a ring */
   if (m->references) {
-    char **ring = NIL;
-    unsigned long cap = 0;
     s = m->references;
     end = s + strlen (s);
-    while ((id = thread_msgid_next (&s, end))) {
-      if (nrefs == cap && cap < LIM_MSGID_REFS) {
-	cap = Min (cap ? cap * 2 : 16, LIM_MSGID_REFS);
-	fs_resize ((void **) &ring, cap * sizeof *ring);
-      }
-      if (nrefs >= LIM_MSGID_REFS) fs_give ((void **) &ring[nrefs % cap]);
-      ring[nrefs++ % cap] = id;
-    }
-    for (i = (nrefs > cap) ? nrefs - cap : 0; i < nrefs; i++) {
-      struct tcon *r = thread_ref (x, ring[i % cap]);
+    while (mid_next (&s, end, thread_ring_slot (x, nrefs))) nrefs++;
+    for (i = (nrefs > x->ringcap) ? nrefs - x->ringcap : 0; i < nrefs; i++) {
+      struct buf *id = &x->ring[i % x->ringcap];
+      struct tcon *r = thread_ref (x, id->data, id->len);
       /* (1A) keep existing links; never make a loop */
       if (prev && !r->parent && !tcon_loop (prev, r)) tcon_adopt (prev, r);
       prev = r;
     }
-    if (ring) fs_give ((void **) &ring);
   }
   if (!nrefs && m->in_reply_to) {
     s = m->in_reply_to;
     end = s + strlen (s);
-    if ((id = thread_msgid_next (&s, end))) prev = thread_ref (x, id);
+    if (mid_next (&s, end, &x->id))
+      prev = thread_ref (x, x->id.data, x->id.len);
   }
   /* (1B) the last reference is the parent, replacing an earlier guess */
   if (c->parent != prev || !prev) {
@@ -485,8 +568,8 @@ static void thread_group_subjects (struct tctx *x)
     struct tent **e;
     if (!*subj) continue;
     if (!size) thread_tab_grow (&tab, &size);
-    e = thread_slot (tab, size, subj);
-    if (!*e) thread_tab (&tab, &size, &count, subj, c);
+    e = thread_slot (tab, size, subj, thread_hash (subj));
+    if (!*e) thread_tab (&tab, &size, &count, subj, c, &x->pool);
     else if ((*e)->con->msg &&
 	     (!c->msg || ((*e)->con->msg->refwd && !c->msg->refwd))) {
       (*e)->con = c;
@@ -501,7 +584,7 @@ static void thread_group_subjects (struct tctx *x)
     c = list[i];
     if (c->parent != &x->root) continue;	/* moved under a new dummy */
     if (!*(subj = thread_subject (c))) continue;
-    e = thread_slot (tab, size, subj);
+    e = thread_slot (tab, size, subj, thread_hash (subj));
     if (!*e || (t = (*e)->con) == c) continue;
     if (!t->msg && !c->msg) {	/* both dummies: pool the children */
       while (c->child) tcon_adopt (t, c->child);
@@ -524,7 +607,7 @@ static void thread_group_subjects (struct tctx *x)
     }
   }
   fs_give ((void **) &list);
-  thread_tab_free (&tab, size);
+  thread_tab_free (&tab);
 }
 
 /* (6) sort every set of siblings, deepest first */
@@ -548,6 +631,9 @@ THREADNODE *thread_build_references (struct thread_msg *msgs, unsigned long n)
 
   if (!n) return NIL;
   memset (&x, 0, sizeof x);
+  buf_init (&x.id);
+  /* about one id per message, plus the dummies: grow once or twice */
+  thread_tab_size (&x.tab, &x.tabsize, n);
   for (i = 0; i < n; i++) thread_link_msg (&x, &msgs[i]);
   /* (2) parentless containers become the root's children */
   for (i = 0; i < x.nall; i++)
@@ -643,9 +729,21 @@ THREADNODE *thread_build_orderedsubject (struct thread_msg *msgs,
 struct thread_load {
   struct thread_msg *msgs;
   SORTCACHE **sc;
-  char **strings;		/* 3 per message, owned */
+  struct tpool strings;		/* the messages' id strings */
   unsigned long n;
 };
+
+/* A copy of s in pool, NIL for NIL */
+static const char *thread_strdup (struct tpool *pool, const char *s)
+{
+  size_t n;
+  char *r;
+  if (!s) return NIL;
+  n = strlen (s) + 1;
+  r = tpool_get (pool, n);
+  memcpy (r, s, n);
+  return r;
+}
 
 static int thread_ulong_compare (const void *a, const void *b)
 {
@@ -673,8 +771,6 @@ static long thread_load (MAILSTREAM *stream, char *charset, SEARCHPGM *spg,
   qsort (list, l->n, sizeof *list, thread_ulong_compare);
   l->msgs = fs_get ((l->n ? l->n : 1) * sizeof *l->msgs);
   l->sc = fs_get ((l->n ? l->n : 1) * sizeof *l->sc);
-  l->strings = fs_get ((l->n ? 3 * l->n : 1) * sizeof *l->strings);
-  memset (l->strings, 0, (l->n ? 3 * l->n : 1) * sizeof *l->strings);
   for (i = 0; i < l->n; i++) {
     struct thread_msg *m = &l->msgs[i];
     SORTCACHE *sc = l->sc[i] =
@@ -689,9 +785,9 @@ static long thread_load (MAILSTREAM *stream, char *charset, SEARCHPGM *spg,
     if (refs) {
       ENVELOPE *env = mail_fetch_structure (stream, list[i], NIL, NIL);
       if (env) {		/* copies: a short cache may drop env */
-	m->message_id = l->strings[3 * i] = cpystr (env->message_id);
-	m->references = l->strings[3 * i + 1] = cpystr (env->references);
-	m->in_reply_to = l->strings[3 * i + 2] = cpystr (env->in_reply_to);
+	m->message_id = thread_strdup (&l->strings, env->message_id);
+	m->references = thread_strdup (&l->strings, env->references);
+	m->in_reply_to = thread_strdup (&l->strings, env->in_reply_to);
       }
     }
   }
@@ -702,15 +798,10 @@ static long thread_load (MAILSTREAM *stream, char *charset, SEARCHPGM *spg,
 static void thread_unload (struct thread_load *l)
 {
   unsigned long i;
-  for (i = 0; i < l->n; i++) {
-    core_free_sortcache (&l->sc[i]);
-    if (l->strings[3 * i]) fs_give ((void **) &l->strings[3 * i]);
-    if (l->strings[3 * i + 1]) fs_give ((void **) &l->strings[3 * i + 1]);
-    if (l->strings[3 * i + 2]) fs_give ((void **) &l->strings[3 * i + 2]);
-  }
+  for (i = 0; i < l->n; i++) core_free_sortcache (&l->sc[i]);
   if (l->msgs) fs_give ((void **) &l->msgs);
   if (l->sc) fs_give ((void **) &l->sc);
-  if (l->strings) fs_give ((void **) &l->strings);
+  tpool_free (&l->strings);
 }
 
 /* Load the messages (with their references when refs), thread them */

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <string.h>
 #include "internal.h"
 #include "mime-int.h"
@@ -254,6 +255,33 @@ long utf8_validate (unsigned char *s, unsigned long i)
   return (c & U8G_ERROR) ? -1 : (long) (t - s);
 }
 
+/* Mail is mostly ASCII: these look at 8 bytes at a time (SWAR) */
+#define ASCII_HI 0x8080808080808080ULL
+#define ASCII_ONES 0x0101010101010101ULL
+
+/* Length of the ASCII prefix of s[0..len) */
+static unsigned long ascii_prefix (const unsigned char *s, unsigned long len)
+{
+  unsigned long i = 0;
+  uint64_t w;
+
+  for (; i + 8 <= len; i += 8) {
+    memcpy (&w, s + i, 8);
+    if (w & ASCII_HI) break;
+  }
+  while (i < len && s[i] < 0x80) i++;
+  return i;
+}
+
+/* Lower-case 8 ASCII bytes: a byte's high bit in ge_a is set when it is
+ * >= 'A', in gt_z when it is > 'Z' (no carries: every byte is < 0x80) */
+static uint64_t ascii_lower8 (uint64_t w)
+{
+  uint64_t ge_a = w + ASCII_ONES * (0x80 - 'A');
+  uint64_t gt_z = w + ASCII_ONES * (0x80 - 'Z' - 1);
+  return w | (((ge_a & ~gt_z) & ASCII_HI) >> 2);	/* 0x80 >> 2 = 0x20 */
+}
+
 /* Next code point, or U+FFFD consuming one byte for anything invalid */
 static unsigned long utf8_next_lenient (const unsigned char **s,
 					unsigned long *i)
@@ -272,7 +300,10 @@ static unsigned long utf8_next_lenient (const unsigned char **s,
 static int utf8_all_valid (const unsigned char *s, unsigned long i)
 {
   while (i) {
-    if (*s < 0x80) s++, i--;
+    if (*s < 0x80) {
+      unsigned long n = ascii_prefix (s, i);
+      s += n, i -= n;
+    }
     else {
       unsigned char *t = (unsigned char *) s;
       if (utf8_get (&t, &i) & U8G_ERROR) return 0;
@@ -405,6 +436,32 @@ static int decompose (unsigned long c, unsigned long *out)
   return 1;
 }
 
+/* Append the run of ASCII bytes at the start of s[0..len) to b, lower-cased
+ * when fold; returns its length.  A byte at a time through buf_putc was
+ * most of the cost of SEARCH BODY. */
+static unsigned long canon_ascii_run (const unsigned char *s,
+				      unsigned long len, int fold,
+				      struct buf *b)
+{
+  unsigned long i = 0;
+  unsigned char *d;
+  uint64_t w;
+
+  buf_reserve (b, len);		/* the run is at most len bytes */
+  d = (unsigned char *) b->data + b->len;
+  for (; i + 8 <= len; i += 8) {
+    memcpy (&w, s + i, 8);
+    if (w & ASCII_HI) break;
+    if (fold) w = ascii_lower8 (w);
+    memcpy (d + i, &w, 8);
+  }
+  for (; i < len && s[i] < 0x80; i++)
+    d[i] = (fold && s[i] >= 'A' && s[i] <= 'Z') ? s[i] + ('a' - 'A') : s[i];
+  b->len += i;
+  b->data[b->len] = '\0';
+  return i;
+}
+
 void charset_canon (const unsigned char *s, unsigned long len, long flags,
 		    SIZEDTEXT *out)
 {
@@ -416,9 +473,10 @@ void charset_canon (const unsigned char *s, unsigned long len, long flags,
     unsigned long c, cp[3];
     int n, k;
     unsigned char *e = tmp;
-    if (*s < 0x80) {		/* fast path */
-      buf_putc (&b, (flags & U8T_CASECANON) ? LCASE (*s) : *s);
-      s++, len--;
+    if (*s < 0x80) {		/* fast path: a whole ASCII run */
+      unsigned long run = canon_ascii_run (s, len, flags & U8T_CASECANON,
+					   &b);
+      s += run, len -= run;
       continue;
     }
     c = utf8_next_lenient (&s, &len);

@@ -259,6 +259,79 @@ static void test_fold (void)
   }
 }
 
+/* The ASCII fast paths work 8 bytes at a time: every ASCII byte, at every
+ * offset and length, between non-ASCII characters and invalid bytes, must
+ * come out as a byte-at-a-time reference says */
+static void test_fold_runs (void)
+{
+  static const char *const seps[] = {
+    "", "\xc3\x89", "\xff", "\xe6\x97\xa5", "\xc3"	/* É, bad, 日, cut */
+  };
+  static const char *const seps_folded[] = {
+    "", "\xc3\xa9", "\xef\xbf\xbd", "\xe6\x97\xa5", "\xef\xbf\xbd"
+  };
+  static const char *const seps_clean[] = {	/* not folded */
+    "", "\xc3\x89", "\xef\xbf\xbd", "\xe6\x97\xa5", "\xef\xbf\xbd"
+  };
+  unsigned char ascii[128];
+  unsigned long bad = 0, cases = 0, off, n, k, i;
+
+  for (i = 0; i < 128; i++) ascii[i] = (unsigned char) (127 - i);
+  for (k = 0; k < sizeof seps / sizeof seps[0]; k++)
+    for (off = 0; off < 9; off++)
+      for (n = 0; n < 40; n++) {
+	struct buf in = BUF_INIT, want = BUF_INIT, wantraw = BUF_INIT;
+	unsigned char *r;
+	unsigned long len, j;
+	SIZEDTEXT src, raw;
+	/* sep, an ASCII run (some of every byte value), sep */
+	buf_puts (&in, seps[k]);
+	buf_puts (&want, seps_folded[k]);
+	buf_puts (&wantraw, seps_clean[k]);
+	for (j = 0; j < n; j++) {
+	  unsigned char c = ascii[(off * 41 + j * 13) % 128];
+	  buf_putc (&in, c);
+	  buf_putc (&want, (c >= 'A' && c <= 'Z') ? c + 32 : c);
+	  buf_putc (&wantraw, c);
+	}
+	buf_puts (&in, seps[k]);
+	buf_puts (&want, seps_folded[k]);
+	buf_puts (&wantraw, seps_clean[k]);
+	r = utf8_fold ((unsigned char *) in.data, in.len, &len);
+	if (len != want.len || memcmp (r, want.data, len) || r[len]) bad++;
+	fs_give ((void **) &r);
+	/* no folding: the same text, bad bytes replaced (utf8_all_valid
+	 * decides whether there is anything to replace) */
+	src.data = (unsigned char *) in.data;
+	src.size = in.len;
+	raw.data = NIL;
+	raw.size = 0;
+	if (!utf8_text (&src, "UTF-8", &raw, NIL) ||
+	    raw.size != wantraw.len || memcmp (raw.data, wantraw.data, raw.size))
+	  bad++;
+	if (raw.data && raw.data != src.data) fs_give ((void **) &raw.data);
+	cases++;
+	buf_free (&in);
+	buf_free (&want);
+	buf_free (&wantraw);
+      }
+  CHECK_INTEQ (bad, 0);
+  CHECK_INTEQ (cases, 5 * 9 * 40);
+  {				/* all 128 ASCII values in one long run */
+    unsigned char all[256 + 1];
+    unsigned long len;
+    unsigned char *r;
+    for (i = 0; i < 256; i++) all[i] = (unsigned char) (i % 128);
+    r = utf8_fold (all, 256, &len);
+    for (bad = 0, i = 0; i < 256; i++)
+      if (r[i] != ((i % 128 >= 'A' && i % 128 <= 'Z') ? i % 128 + 32 : i % 128))
+	bad++;
+    CHECK_INTEQ (len, 256);
+    CHECK_INTEQ (bad, 0);
+    fs_give ((void **) &r);
+  }
+}
+
 static void test_decompose (void)
 {
   static const struct { const char *in, *out; long flags; } cases[] = {
@@ -425,6 +498,7 @@ int main (void)
   test_utf8_get ();
   test_utf8_put ();
   test_fold ();
+  test_fold_runs ();
   test_decompose ();
   test_mime2text ();
   test_mime2text_aliasing ();
