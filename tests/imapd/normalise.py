@@ -36,18 +36,8 @@ def zone(z):
                                                        minutes=int(z[3:5])))
 
 
-def rfc5322(m):
-    try:
-        dt = datetime.datetime(int(m.group(3)), MON.index(m.group(2)) + 1,
-                               int(m.group(1)), int(m.group(4)),
-                               int(m.group(5)), int(m.group(6)),
-                               tzinfo=zone(m.group(7)))
-    except (ValueError, IndexError):
-        return m.group(0)
-    return "<now>" if near_now(dt) else m.group(0)
-
-
-def idate(m):
+def a_date(m):
+    """Groups: day, month name, year, hh, mm, ss, zone (both date forms)."""
     try:
         dt = datetime.datetime(int(m.group(3)), MON.index(m.group(2)) + 1,
                                int(m.group(1)), int(m.group(4)),
@@ -76,8 +66,8 @@ for line in sys.stdin:
         line = line.replace("Bamboo " + version, "Bamboo <version>")
         line = re.sub(r'("version" )"' + re.escape(version) + '"',
                       r'\1"<version>"', line, flags=re.I)
-    line = RX_5322.sub(rfc5322, line)
-    line = RX_IDATE.sub(idate, line)
+    line = RX_5322.sub(a_date, line)
+    line = RX_IDATE.sub(a_date, line)
     line = re.sub(r"\bUIDVALIDITY \d+", "UIDVALIDITY <uv>", line)
     line = re.sub(r"\b(APPENDUID|COPYUID) \d+", r"\1 <uv>", line)
     if line.startswith("E: "):
