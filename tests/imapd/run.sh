@@ -37,6 +37,7 @@ CASES=$HERE/cases
 PY=${PYTHON:-python3}
 pass=0
 fail=0
+. "$TOP/tests/lib/transcript.sh"
 
 if [ ! -x "$IMAPD" ]; then
 	echo "FAIL: $IMAPD is not built (imapd does not build/link yet? run make)"
@@ -125,21 +126,7 @@ for f in "$CASES"/*.in; do
 	name=$(basename "$f" .in)
 	wanted "$name" "$@" || continue
 	run_case "$name"
-	if [ "${UPDATE:-0}" = 1 ]; then
-		cp "$work/$name.got" "$CASES/$name.out"
-		echo "UPDATED: $name (review it!)"
-		pass=$((pass + 1))
-	elif [ ! -f "$CASES/$name.out" ]; then
-		echo "FAIL: $name: no $name.out (run with UPDATE=1 and review)"
-		fail=$((fail + 1))
-	elif diff -u "$CASES/$name.out" "$work/$name.got" >"$work/$name.diff"; then
-		echo "ok: $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL: $name"
-		head -n 80 "$work/$name.diff"
-		fail=$((fail + 1))
-	fi
+	transcript_check "$name" "$work/$name.got" "$CASES/$name.out"
 done
 
 echo "$pass passed, $fail failed"

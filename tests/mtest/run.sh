@@ -27,6 +27,7 @@ MTEST=${MTEST:-$BUILDDIR/mtest}
 CASES=$TOP/tests/mtest/cases
 pass=0
 fail=0
+. "$TOP/tests/lib/transcript.sh"
 
 if [ ! -x "$MTEST" ]; then
 	echo "FAIL: $MTEST is not built: the library or mtest does not build/link yet (run make)"
@@ -88,22 +89,7 @@ for f in "$CASES"/*.in; do
 		fail=$((fail + 1))
 		continue
 	fi
-	if [ "${UPDATE:-0}" = 1 ]; then
-		cp "$work/$name.got" "$CASES/$name.out"
-		echo "updated $name.out: review it"
-		pass=$((pass + 1))
-	elif [ ! -f "$CASES/$name.out" ]; then
-		echo "FAIL $name: no $name.out transcript yet; output was:"
-		cat "$work/$name.got"
-		fail=$((fail + 1))
-	elif diff -u "$CASES/$name.out" "$work/$name.got" >"$work/$name.diff"; then
-		echo "ok   $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $name: transcript differs (- expected, + got):"
-		head -n 80 "$work/$name.diff"
-		fail=$((fail + 1))
-	fi
+	transcript_check "$name" "$work/$name.got" "$CASES/$name.out"
 done
 
 # Command-line handling, outside the transcripts.
