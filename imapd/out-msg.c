@@ -89,12 +89,20 @@ static void ob_string (struct ob *o, const char *s, size_t n)
   out_string (o->c, s, n);
 }
 
+/* How ob_cstring() treats a byte: 0 copied as is, 1 escaped with a
+ * backslash, 2 not quotable here (CR, LF, 8-bit), 3 the end (NUL).  A
+ * table because this loop runs over every byte of every envelope. */
+static const unsigned char cstr_class[256] = {
+  [0] = 3, ['"'] = 1, ['\\'] = 1, ['\r'] = 2, ['\n'] = 2,
+  [0x80 ... 0xff] = 2,
+};
+
 /* nstring from a C string: NULL is NIL.  The common short plain string
  * is measured, checked and copied in one pass. */
 static void ob_cstring (struct ob *o, const char *s)
 {
+  const unsigned char *p = (const unsigned char *) s;
   char *d;
-  size_t i;
 
   if (!s) {
     PUTS (o, "NIL");
@@ -104,14 +112,24 @@ static void ob_cstring (struct ob *o, const char *s)
   if (2 * OB_QUOTED_MAX + 2 > sizeof o->b - o->n) ob_flush (o);
   d = o->b + o->n;
   *d++ = '"';
-  for (i = 0; s[i]; i++) {
-    unsigned char ch = (unsigned char) s[i];
-    if (ch == '\r' || ch == '\n' || ch >= 0x80 || i >= OB_QUOTED_MAX) {
-      ob_string (o, s, strlen (s));	/* not the plain case: start over */
-      return;
-    }
-    if (ch == '"' || ch == '\\') *d++ = '\\';
-    *d++ = (char) ch;
+  while (!cstr_class[*p]) p++;	/* the usual case: nothing to escape */
+  if (!*p && p - (const unsigned char *) s <= OB_QUOTED_MAX) {
+    memcpy (d, s, (size_t) (p - (const unsigned char *) s));
+    d += p - (const unsigned char *) s;
+    *d++ = '"';
+    o->n = (size_t) (d - o->b);
+    return;
+  }
+  for (p = (const unsigned char *) s;; p++) {
+    unsigned char k = cstr_class[*p];
+    if (k >= 2 || p - (const unsigned char *) s >= OB_QUOTED_MAX)
+      break;			/* the end, or not the plain case */
+    if (k) *d++ = '\\';
+    *d++ = (char) *p;
+  }
+  if (*p) {			/* not the plain case: start over */
+    ob_string (o, s, strlen (s));
+    return;
   }
   *d++ = '"';
   o->n = (size_t) (d - o->b);

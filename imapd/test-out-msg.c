@@ -204,20 +204,23 @@ static void test_envelope (void)
  * write them, whichever path (quoted here, or out.c) they take. */
 static void test_strings (void)
 {
-  static const size_t lens[] = { 0, 1, 255, 256, 257, 300, 1024, 1025, 3000 };
+  static const size_t lens[] = { 0, 1, 2, 255, 256, 257, 300, 1024, 1025,
+				 3000 };
   static const char fill[] = "a\"b\\c\td";	/* quotes, backslash, tab */
   size_t i, k;
   unsigned int bad = 0;
 
   for (i = 0; i < sizeof lens / sizeof lens[0]; i++)
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < 5; k++) {
       ENVELOPE env;
       char *subj = fs_get (lens[i] + 1);
       struct buf want = BUF_INIT;
       size_t j;
       for (j = 0; j < lens[i]; j++)
-	subj[j] = k == 0 ? 'x' : fill[j % (sizeof fill - 1)];
+	subj[j] = (k == 0 || k == 3) ? 'x' : fill[j % (sizeof fill - 1)];
       if (k == 2 && lens[i]) subj[lens[i] / 2] = '\xe9';	/* 8-bit */
+      if (k == 3 && lens[i]) subj[lens[i] - 1] = '"';	/* plain, escaped last */
+      if (k == 4 && lens[i]) subj[lens[i] / 2] = '\n';	/* not quotable */
       subj[lens[i]] = '\0';
       begin ();
       out_string (cl, subj, lens[i]);

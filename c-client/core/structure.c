@@ -6,6 +6,72 @@
 #include <string.h>
 #include "core.h"
 
+/* Keep only the Content-* fields of the header h[0..n), with their
+ * continuation lines, in place, and return the new length; -1 when the
+ * header has more fields than the parser reads (it must then see them
+ * all, to stop where it always stops).  Only those fields make the body
+ * structure, so a body can be added to a cached envelope without parsing
+ * the address fields again. */
+static long content_fields_only (char *h, unsigned long n)
+{
+  unsigned long pos = 0, out = 0, fields = 0;
+  int keep = 0;
+  while (pos < n) {
+    char *line = h + pos, *nl = memchr (line, '\n', n - pos);
+    unsigned long len = nl ? (unsigned long) (nl - line) + 1 : n - pos;
+    unsigned long text = nl ? len - 1 : len;
+    if (text && line[text - 1] == '\r') text--;
+    if (!text) break;		/* the blank line ends the header */
+    if (line[0] != ' ' && line[0] != '\t') {	/* a new field */
+      if (++fields > LIM_HEADER_FIELDS) return -1;
+      keep = text >= 8 && !strncasecmp (line, "CONTENT-", 8);
+    }
+    if (keep) {
+      memmove (h + out, line, len);
+      out += len;
+    }
+    pos += len;
+  }
+  return (long) out;
+}
+
+/* Parse the header s[0..hdrsize) with the message text: for the body
+ * structure (b not NIL) or the size.  With keep_env the envelope already
+ * cached is kept and only the body is parsed.  The driver's header buffer
+ * may be reused by its text call, so the header is copied first. */
+static void parse_with_text (MAILSTREAM *stream, unsigned long msgno,
+			     MESSAGECACHE *elt, ENVELOPE **env, BODY **b,
+			     const char *s, unsigned long hdrsize, long flags,
+			     int keep_env)
+{
+  char *hdr = (char *) fs_get (hdrsize + 1);
+  ENVELOPE *scratch = NIL;
+  STRING bs;
+  long n;
+  if (hdrsize) memcpy (hdr, s, hdrsize);
+  hdr[hdrsize] = '\0';
+  if ((*stream->dtb->text) (stream, msgno, &bs,
+			    (flags & ~FT_INTERNAL) | FT_PEEK)) {
+    if (!elt->rfc822_size) elt->rfc822_size = hdrsize + SIZE (&bs);
+    if (keep_env && b && (n = content_fields_only (hdr, hdrsize)) >= 0) {
+      rfc822_parse_msg_full (&scratch, b, hdr, (unsigned long) n, &bs,
+			     BADHOST, 0, stream->dtb->flags);
+      mail_free_envelope (&scratch);
+    }
+    else {
+      if (keep_env) mail_free_envelope (env);
+      rfc822_parse_msg_full (env, b, hdr, hdrsize, b ? &bs : NIL, BADHOST,
+			     0, stream->dtb->flags);
+    }
+  }
+  else {
+    if (keep_env) mail_free_envelope (env);
+    rfc822_parse_msg_full (env, NIL, hdr, hdrsize, NIL, BADHOST, 0,
+			   stream->dtb->flags);
+  }
+  fs_give ((void **) &hdr);
+}
+
 /* UW's generic structure fetch.  With OP_SHORTCACHE only the current
  * message's envelope and body are kept (stream->env/body); otherwise they
  * live in the elt until mail_gc(). */
@@ -16,8 +82,7 @@ ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
   BODY **b;
   MESSAGECACHE *elt;
   unsigned long hdrsize = 0;
-  char *s, *hdr;
-  STRING bs;
+  char *s;
 
   if (body) *body = NIL;
   if (flags & FT_UID) {
@@ -41,27 +106,17 @@ ENVELOPE *mail_structure_generic (MAILSTREAM *stream, unsigned long msgno,
   }
   if (stream->dtb && stream->dtb->header && stream->dtb->text &&
       ((body && !*b) || !*env || (*env)->incomplete)) {
-    mail_free_envelope (env);
+    /* a complete envelope stays (FETCH ENVELOPE then BODYSTRUCTURE) */
+    int keep_env = *env && !(*env)->incomplete;
+    if (!keep_env) mail_free_envelope (env);
     mail_free_body (b);
-    /* the driver's header buffer may be reused by its text call: copy */
     s = (*stream->dtb->header) (stream, msgno, &hdrsize, flags & ~FT_INTERNAL);
-    hdr = (char *) fs_get (hdrsize + 1);
-    if (s && hdrsize) memcpy (hdr, s, hdrsize);
-    else hdrsize = 0;
-    hdr[hdrsize] = '\0';
-    if (body || !elt->rfc822_size) {
-      if ((*stream->dtb->text) (stream, msgno, &bs,
-				(flags & ~FT_INTERNAL) | FT_PEEK)) {
-	if (!elt->rfc822_size) elt->rfc822_size = hdrsize + SIZE (&bs);
-	rfc822_parse_msg_full (env, body ? b : NIL, hdr, hdrsize,
-			       body ? &bs : NIL, BADHOST, 0, stream->dtb->flags);
-      }
-      else rfc822_parse_msg_full (env, NIL, hdr, hdrsize, NIL, BADHOST, 0,
-				  stream->dtb->flags);
-    }
-    else rfc822_parse_msg_full (env, NIL, hdr, hdrsize, NIL, BADHOST, 0,
-				stream->dtb->flags);
-    fs_give ((void **) &hdr);
+    if (!s) hdrsize = 0;
+    if (!body && elt->rfc822_size)	/* envelope only: no text call */
+      rfc822_parse_msg_full (env, NIL, s, hdrsize, NIL, BADHOST, 0,
+			     stream->dtb->flags);
+    else parse_with_text (stream, msgno, elt, env, body ? b : NIL, s,
+			  hdrsize, flags, keep_env);
     if (!*env) *env = mail_newenvelope ();
   }
   /* internal date from the Date: header when the driver has none */

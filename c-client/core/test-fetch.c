@@ -399,6 +399,82 @@ static void test_structure (void)
   mail_close (s);
 }
 
+/* BODYSTRUCTURE after ENVELOPE: the cached envelope stays, and the body
+ * comes out as it does when it is asked for first, also from a header
+ * whose Content-* fields are folded and mixed with other fields. */
+static const char H4[] =
+  "Content-Transfer-Encoding: 7bit\r\n"
+  "From: a@b.example\r\n"
+  "content-type: multipart/mixed;\r\n"
+  "\tboundary=\"ZZ\"\r\n"
+  "Received: by x\r\n"
+  " Content-Type: text/html\r\n"
+  "Content-: empty\r\n"
+  "To: c@d.example\r\n"
+  "Content-Description: folded\r\n"
+  "  description\r\n"
+  "\r\n";
+static const char T4[] =
+  "--ZZ\r\n"
+  "Content-Type: text/plain; charset=us-ascii\r\n"
+  "\r\n"
+  "one\r\n"
+  "--ZZ\r\n"
+  "\r\n"
+  "two\r\n"
+  "--ZZ--\r\n";
+
+static void test_structure_env_first (void)
+{
+  MAILSTREAM *s1, *s2;
+  ENVELOPE *env, *env2;
+  BODY *b1 = NIL, *b2 = NIL;
+  unsigned long msgno;
+  struct mbox *b;
+  box_free_all ();
+  b = box_new ("mem:ct");
+  box_add (b, H4, T4);
+  box_add (b, H2, T2);
+  box_add (b, H1, T1);
+  s1 = mail_open (NIL, "mem:ct", NIL);
+  s2 = mail_open (NIL, "mem:ct", NIL);
+  if (!CHECK (s1 && s2)) return;
+  for (msgno = 1; msgno <= 3; msgno++) {
+    env = mail_fetch_structure (s1, msgno, NIL, NIL);	/* envelope first */
+    env2 = mail_fetch_structure (s1, msgno, &b1, NIL);
+    CHECK (env && env2 == env);			/* kept, not parsed again */
+    mail_fetch_structure (s2, msgno, &b2, NIL);	/* body first */
+    if (!CHECK (b1 && b2)) continue;
+    CHECK_INTEQ (b1->type, b2->type);
+    CHECK_STREQ (b1->subtype, b2->subtype);
+    CHECK_INTEQ (b1->encoding, b2->encoding);
+    CHECK ((!b1->description && !b2->description) ||
+	   (b1->description && b2->description &&
+	    !strcmp (b1->description, b2->description)));
+    CHECK ((!b1->parameter && !b2->parameter) ||
+	   (b1->parameter && b2->parameter &&
+	    !strcmp (b1->parameter->value, b2->parameter->value)));
+    if (b1->type == TYPEMULTIPART) {
+      PART *p1 = b1->nested.part, *p2 = b2->nested.part;
+      for (; p1 && p2; p1 = p1->next, p2 = p2->next) {
+	CHECK_STREQ (p1->body.subtype, p2->body.subtype);
+	CHECK_INTEQ (p1->body.size.bytes, p2->body.size.bytes);
+      }
+      CHECK (!p1 && !p2);
+    }
+  }
+  /* the folded Content-Type of message 1 was read */
+  mail_fetch_structure (s1, 1, &b1, NIL);
+  CHECK (b1 && b1->type == TYPEMULTIPART && b1->nested.part &&
+	 b1->nested.part->next && !b1->nested.part->next->next);
+  CHECK (b1 && b1->description && !strcmp (b1->description,
+					     "folded  description"));
+  env = mail_fetch_structure (s1, 1, NIL, NIL);
+  CHECK (env && env->to && !strcmp (env->to->mailbox, "c"));
+  mail_close (s1);
+  mail_close (s2);
+}
+
 static unsigned long len_;
 #define FETCHED(call, want) do { \
     len_ = 12345; \
@@ -889,6 +965,7 @@ int main (void)
   mail_link (&memdriver);
   mail_parameters (NIL, SET_CALLBACKS, &cbs);
   test_structure ();
+  test_structure_env_first ();
   test_sections ();
   test_seen ();
   test_gets ();

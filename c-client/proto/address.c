@@ -26,7 +26,8 @@
  * values (Debian's imap-2007 adds the CTLs, and so do we). */
 #define CTLS "\001\002\003\004\005\006\007\010\011\012\013\014\015\016\017" \
   "\020\021\022\023\024\025\026\027\030\031\032\033\034\035\036\037\177"
-const char *wspecials = " ()<>@,;:\\\"[]" CTLS;
+static const char wspecials_default[] = " ()<>@,;:\\\"[]" CTLS;
+const char *wspecials = wspecials_default;
 const char *tspecials = " ()<>@,;:\\\"[]/?=" CTLS;
 const char *ptspecials = " ()<>@,;:\\\"[]/?=" CTLS;
 const char *rspecials = "()<>@,;:\\\"[]." CTLS;
@@ -37,6 +38,19 @@ struct adrctx {
   const char *host;		/* default host, may be NIL */
   unsigned long count;
   int full;			/* LIM_ADDRESSES reached and reported */
+  int nogroup;			/* no ':' or '(' in the text: no group can
+				 * start, and trying one would only scan
+				 * each phrase twice */
+};
+
+/* wspecials_default as a table: a strchr() per character was the largest
+ * single cost of parsing a mailbox's envelopes.  Only used while wspecials
+ * still points at the default (an application may replace it). */
+static const unsigned char wspecial_tab[256] = {
+  [1 ... 31] = 1, [127] = 1,
+  [' '] = 1, ['('] = 1, [')'] = 1, ['<'] = 1, ['>'] = 1, ['@'] = 1,
+  [','] = 1, [';'] = 1, [':'] = 1, ['\\'] = 1, ['"'] = 1, ['['] = 1,
+  [']'] = 1,
 };
 
 static int is_ws (int c)
@@ -44,9 +58,17 @@ static int is_ws (int c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int is_atext (int c)
+/* Is c in the delimiter set d (never true for NUL)?  The table when d is the
+ * default wspecials. */
+static inline int is_delim (const char *d, int c)
 {
-  return c && c != '.' && !strchr (wspecials, c);
+  if (d == wspecials_default) return wspecial_tab[(unsigned char) c];
+  return c && strchr (d, c);
+}
+
+static inline int is_atext (int c)
+{
+  return c && c != '.' && !is_delim (wspecials, c);
 }
 
 /* s points at '('; return the character after the matching ')', or the
@@ -155,7 +177,7 @@ char *rfc822_parse_word (char *s, const char *delimiters)
 		     (q[2] == 'B' || q[2] == 'J'))) q++;
       p = *q ? q + 3 : q;
     }
-    else if (strchr (delimiters, *p)) break;
+    else if (is_delim (delimiters, *p)) break;
     else p++;
   }
   return p == start ? NIL : (char *) p;
@@ -231,9 +253,15 @@ static const char *scan_dotwords (const char *s, struct buf *out)
     if (*s == '"') {
       const char *e = quoted_end (s);
       if (!e) return NIL;
-      for (t = s + 1; t < e - 1; t++) {
-	if (*t == '\\') t++;
-	buf_putc (out, *t);
+      for (t = s + 1; t < e - 1;) {	/* runs between quoted-pairs */
+	const char *r = t;
+	while (r < e - 1 && *r != '\\') r++;
+	buf_append (out, t, (size_t) (r - t));
+	if (r < e - 1) {	/* a quoted-pair: its second character */
+	  buf_putc (out, r[1]);
+	  r += 2;
+	}
+	t = r;
       }
       s = e;
       lastdot = 0;
@@ -245,8 +273,14 @@ static const char *scan_dotwords (const char *s, struct buf *out)
     }
     else if (is_atext (*s) || (*s == '\\' && s[1])) {
       while (is_atext (*s) || (*s == '\\' && s[1])) {
-	if (*s == '\\') s++;
-	buf_putc (out, *s++);
+	if (*s == '\\') {
+	  buf_putc (out, s[1]);
+	  s += 2;
+	  continue;
+	}
+	for (t = s; is_atext (*t); t++);	/* a run at a time */
+	buf_append (out, s, (size_t) (t - s));
+	s = t;
       }
       lastdot = 0;
     }
@@ -260,10 +294,32 @@ static const char *scan_dotwords (const char *s, struct buf *out)
   return got ? s : NIL;
 }
 
+/* scan_dotwords() into a new string, NIL when it finds no word or only an
+ * empty one; *end as scan_dotwords() returns it.  A plain dot-atom (the
+ * usual "user", "example.com") ends where nothing could continue it, and
+ * is then copied straight from the input. */
+static char *dotwords (const char *s, const char **end)
+{
+  struct buf b = BUF_INIT;
+  const char *e;
+  s = skip_cfws (s);
+  for (e = s; *e == '.' || is_atext (*e); e++);
+  if (e > s && *e != '"' && *e != '\\' && *e != '(' && !is_ws (*e)) {
+    *end = e;
+    return cpyn (s, (size_t) (e - s));
+  }
+  if (!(e = scan_dotwords (s, &b)) || !b.len) {
+    buf_free (&b);
+    return NIL;
+  }
+  *end = e;
+  return buf_detach (&b);
+}
+
 char *rfc822_parse_domain (char *string, char **end)
 {
   const char *s = skip_cfws (string), *e;
-  struct buf b = BUF_INIT;
+  char *r;
   if (*s == '[') {		/* domain literal, kept with its brackets */
     for (e = s + 1; *e && *e != ']'; e++)
       if (*e == '\\' && e[1]) e++;
@@ -271,12 +327,9 @@ char *rfc822_parse_domain (char *string, char **end)
     if (end) *end = (char *) e + 1;
     return cpyn (s, e + 1 - s);
   }
-  if (!(e = scan_dotwords (s, &b)) || !b.len) {
-    buf_free (&b);
-    return NIL;
-  }
+  if (!(r = dotwords (s, &e))) return NIL;
   if (end) *end = (char *) e;
-  return buf_detach (&b);
+  return r;
 }
 
 /* Make an address that stands for unparseable text */
@@ -293,15 +346,12 @@ static ADDRESS *error_address (const char *what)
 static ADDRESS *parse_addrspec (const char *string, const char **ret,
 				const char *defaulthost)
 {
-  struct buf local = BUF_INIT;
   const char *s = skip_cfws (string), *p, *t;
+  char *local;
   ADDRESS *adr;
-  if (!(p = scan_dotwords (s, &local)) || !local.len) {
-    buf_free (&local);
-    return NIL;
-  }
+  if (!(local = dotwords (s, &p))) return NIL;
   adr = mail_newaddr ();
-  adr->mailbox = buf_detach (&local);
+  adr->mailbox = local;
   t = skip_cfws (p);
   if (*t == '@') {
     char *end;
@@ -534,7 +584,7 @@ static ADDRESS *parse_address (ADDRESS **lst, ADDRESS *last, const char **string
   const char *s = skip_cfws (*string);
   ADDRESS *a;
   if (!*s) return NIL;
-  if ((a = parse_group (lst, last, &s, depth, ctx))) {
+  if (!ctx->nogroup && (a = parse_group (lst, last, &s, depth, ctx))) {
     *string = s;
     return a;
   }
@@ -546,7 +596,7 @@ static ADDRESS *parse_address (ADDRESS **lst, ADDRESS *last, const char **string
 ADDRESS *rfc822_parse_address (ADDRESS **lst, ADDRESS *last, char **string,
 			       char *defaulthost, unsigned long depth)
 {
-  struct adrctx ctx = { defaulthost, 0, 0 };
+  struct adrctx ctx = { defaulthost, 0, 0, 0 };
   const char *s;
   ADDRESS *a;
   if (!lst || !string || !*string) return NIL;
@@ -558,7 +608,7 @@ ADDRESS *rfc822_parse_address (ADDRESS **lst, ADDRESS *last, char **string,
 ADDRESS *rfc822_parse_group (ADDRESS **lst, ADDRESS *last, char **string,
 			     char *defaulthost, unsigned long depth)
 {
-  struct adrctx ctx = { defaulthost, 0, 0 };
+  struct adrctx ctx = { defaulthost, 0, 0, 0 };
   const char *s;
   ADDRESS *a;
   if (!lst || !string || !*string) return NIL;
@@ -592,10 +642,11 @@ static ADDRESS *missing_comma (const char **string, struct adrctx *ctx)
 
 void rfc822_parse_adrlist (ADDRESS **lst, char *string, char *host)
 {
-  struct adrctx ctx = { host, 0, 0 };
+  struct adrctx ctx = { host, 0, 0, 0 };
   const char *s = string, *t;
   ADDRESS *last, *a;
   if (!lst || !string) return;
+  ctx.nogroup = !strpbrk (string, ":(");
   for (last = *lst; last && last->next; last = last->next);
   for (;;) {
     s = skip_cfws (s);

@@ -133,6 +133,47 @@ static void parse_field (struct hdrctx *c, char *field)
   }
 }
 
+/* Could the field starting with line[0..len) be one parse_field() uses?
+ * Judged by the name on the first line; most of a header (Received,
+ * X-*) is then skipped without being unfolded and copied.  A name that
+ * does not end on its first line is given to parse_field() to judge. */
+static int field_wanted (const struct hdrctx *c, const char *line, size_t len)
+{
+  size_t n;
+  for (n = 0; n < len && line[n] != ':'; n++)
+    if (!line[n]) return 0;	/* NUL before the colon: not a field */
+  if (n == len) return 1;
+  while (n && is_wsp (line[n - 1])) n--;
+  if (!n) return 0;
+  switch (UCASE ((unsigned char) line[0])) {
+  case '>':
+    return name_is (line, n, ">FROM");
+  case 'B':
+    return name_is (line, n, "BCC");
+  case 'C':
+    return name_is (line, n, "CC") ||
+      (c->body && n > 8 && name_is (line, 8, "CONTENT-"));
+  case 'D':
+    return name_is (line, n, "DATE");
+  case 'F':
+    return name_is (line, n, "FROM") || name_is (line, n, "FOLLOWUP-TO");
+  case 'I':
+    return name_is (line, n, "IN-REPLY-TO");
+  case 'M':
+    return name_is (line, n, "MESSAGE-ID");
+  case 'N':
+    return name_is (line, n, "NEWSGROUPS");
+  case 'R':
+    return name_is (line, n, "REPLY-TO") || name_is (line, n, "REFERENCES") ||
+      name_is (line, n, "RETURN-PATH");
+  case 'S':
+    return name_is (line, n, "SUBJECT") || name_is (line, n, "SENDER");
+  case 'T':
+    return name_is (line, n, "TO");
+  }
+  return 0;
+}
+
 void rfc822_parse_msg_full (ENVELOPE **en, BODY **bdy, char *s,
 			    unsigned long i, STRING *bs, char *host,
 			    unsigned long depth, unsigned long flags)
@@ -140,7 +181,7 @@ void rfc822_parse_msg_full (ENVELOPE **en, BODY **bdy, char *s,
   struct hdrctx c;
   struct buf field = BUF_INIT;
   unsigned long pos = 0, nfields = 0;
-  int have = 0;
+  int have = 0, skip = 0;
   c.env = *en = mail_newenvelope ();
   c.body = bdy ? (*bdy = mail_newbody ()) : NIL;
   c.host = host;
@@ -152,21 +193,24 @@ void rfc822_parse_msg_full (ENVELOPE **en, BODY **bdy, char *s,
     if (len && line[len - 1] == '\r') len--;
     if (!len) break;		/* blank line: end of header */
     if (is_wsp (line[0])) {	/* continuation of the field before */
-      if (have) buf_append (&field, line, len);
+      if (have && !skip) buf_append (&field, line, len);
       continue;
     }
-    if (have) parse_field (&c, field.data);
+    if (have && !skip) parse_field (&c, field.data);
     have = 0;
     if (++nfields > LIM_HEADER_FIELDS) {
       mail_log (NIL, PARSE, "Too many header fields (limit %d), rest of the "
 		"header ignored", LIM_HEADER_FIELDS);
       break;
     }
-    buf_reset (&field);
-    buf_append (&field, line, len);
+    skip = !field_wanted (&c, line, len);
+    if (!skip) {
+      buf_reset (&field);
+      buf_append (&field, line, len);
+    }
     have = 1;
   }
-  if (have) parse_field (&c, field.data);
+  if (have && !skip) parse_field (&c, field.data);
   buf_free (&field);
   if (!c.env->sender) c.env->sender = rfc822_cpy_adr (c.env->from);
   if (!c.env->reply_to) c.env->reply_to = rfc822_cpy_adr (c.env->from);

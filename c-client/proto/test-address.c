@@ -58,6 +58,9 @@ static const struct parse_case parse_cases[] = {
   { "\"a\\\"b\"@x", "d", "~|~|a\"b|x", "\"a\\\"b\"@x" },
   { "\"a\\\\b\"@x", "d", "~|~|a\\b|x", "\"a\\\\b\"@x" },
   { "\\a@b", "d", "~|~|a|b", "a@b" },
+  /* quoted-pairs between runs of plain characters */
+  { "ab\\cd.e\\\\f@x", "d", "~|~|abcd.e\\f|x", NIL },
+  { "\"ab\\cd\\ef gh\\\\\"@x", "d", "~|~|abcdef gh\\|x", NIL },
   { "john.q.public@example.com", "d", "~|~|john.q.public|example.com",
     "john.q.public@example.com" },
   { "john . q . public @ example . com", "d",
@@ -276,6 +279,38 @@ static void test_cat_quote (void)
   CHECK (!strchr (wspecials, '.') && !strchr (wspecials, '/'));
 }
 
+/* The default delimiters are looked up in a table, any other set with
+ * strchr(): both must end a word at the same characters. */
+static void test_word_delimiters (void)
+{
+  char copy[64], s[16];
+  int c;
+  CHECK (strlen (wspecials) < sizeof copy);
+  strcpy (copy, wspecials);
+  for (c = 1; c < 256; c++) {
+    char *a, *b;
+    snprintf (s, sizeof s, "ab%ccd e", c);
+    a = rfc822_parse_word (s, NIL);
+    b = rfc822_parse_word (s, copy);
+    if (!CHECK (a == b)) printf ("  character %d\n", c);
+  }
+  /* an application's own wspecials is honoured by the address parser */
+  {
+    const char *saved = wspecials;
+    ADDRESS *adr = NIL;
+    strcpy (copy, saved);
+    strcat (copy, "/");
+    wspecials = copy;
+    rfc822_parse_adrlist (&adr, (strcpy (s, "a/b@c"), s), "d");
+    wspecials = saved;
+    CHECK (adr && adr->mailbox && !strcmp (adr->mailbox, "a"));
+    mail_free_address (&adr);
+    rfc822_parse_adrlist (&adr, (strcpy (s, "a/b@c"), s), "d");
+    CHECK (adr && adr->mailbox && !strcmp (adr->mailbox, "a/b"));
+    mail_free_address (&adr);
+  }
+}
+
 /* The lower-level UW entry points */
 static void test_pieces (void)
 {
@@ -487,6 +522,7 @@ int main (void)
   test_parse_table ();
   test_write_roundtrip ();
   test_cat_quote ();
+  test_word_delimiters ();
   test_pieces ();
   test_hostile ();
   return unit_done ();

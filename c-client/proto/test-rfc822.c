@@ -137,6 +137,15 @@ static const struct hdr_case hdr_cases[] = {
   { "To: a@b,\n c@d,\r\n\te@f\nCc: \"Last, First\"\n <lf@x>\n", 0,
     "to=" AB " ; ~|~|c|d ; ~|~|e|f\ncc=Last, First|~|lf|x\n" },
   { "To: undisclosed-recipients:;\n", 0, "to=~|~|undisclosed-recipients|~ ; ~|~|~|~\n" },
+  /* fields the envelope does not use are skipped by their name on the
+   * first line: their continuation lines never count as fields, and a
+   * name that ends on a later line is still judged unfolded */
+  { "Received: from x by y;\n\tMon, 1 Jan 2020\nX-Long: a\n Subject: no\n"
+    "Subject: yes\n", 0, "subject=yes\n" },
+  { "Subject\n : folded name\n", 0, "subject=folded name\n" },
+  { "To\t: a@b\nX-A:\nCC  \t: c@d\n", 0, "to=" AB "\ncc=~|~|c|d\n" },
+  { "Sub\0ject: x\nDate: d\n", 20, "date=d\n" },
+  { "Content-Type: text/html\nMessage-Id: <m@x>\n", 0, "message_id=<m@x>\n" },
   { "From: @@@\n", 0,
     "from=~|~|INVALID_ADDRESS|.SYNTAX-ERROR.\n"
     "sender=~|~|INVALID_ADDRESS|.SYNTAX-ERROR.\n"
