@@ -153,7 +153,9 @@ struct unix_local {
 #define UNIX_PAD 50		/* status block padded to this ... */
 #define UNIX_PAD_BASE 80	/* ... or this with X-IMAPbase (UW's sizes) */
 #define UNIX_JOURNAL_MAGIC "BMBXJRN1"
-#define UNIX_JOURNAL_VERSION 1
+/* Version 2 checksums with unix_jsum; version 1 (FNV-1a 64, slow on a
+ * large tail) is still read, so a journal left by an older build replays */
+#define UNIX_JOURNAL_VERSION 2
 
 /* The journal's and the snarf marker's checksum (FNV-1a 64) and their
  * little-endian 64-bit fields */
@@ -161,6 +163,19 @@ struct unix_local {
 uint64_t unix_fnv (uint64_t h, const void *p, size_t n);
 void unix_put64 (unsigned char *p, uint64_t v);
 uint64_t unix_get64 (const unsigned char *p);
+
+/* The version 2 journal checksum (docs/formats.md): four 64-bit lanes over
+ * 32-byte blocks, so that checksumming a tail of many megabytes costs
+ * little next to writing it.  Fed in pieces of any size. */
+struct unix_jsum {
+  uint64_t lane[4];
+  uint64_t total;		/* bytes fed */
+  unsigned char pend[32];	/* a block not yet complete */
+  size_t npend;
+};
+void unix_jsum_init (struct unix_jsum *js);
+void unix_jsum_add (struct unix_jsum *js, const void *p, size_t n);
+uint64_t unix_jsum_final (const struct unix_jsum *js);
 
 /* Build the status block UW writes at the end of a header: optional
  * X-IMAPbase line, Status, X-Status, X-Keywords (padded), X-UID. */

@@ -144,7 +144,7 @@ void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
 struct jwriter {
   int fd;
   off_t pos;			/* write position */
-  uint64_t sum;			/* FNV-1a 64 of everything after the header */
+  struct unix_jsum sum;		/* of everything after the header */
   uint64_t nextents, datalen;
   off_t ext_hdr;		/* where the open extent's length goes */
   uint64_t ext_len;
@@ -175,6 +175,101 @@ uint64_t unix_get64 (const unsigned char *p)
   return v;
 }
 
+#define JS_P1 0x9E3779B185EBCA87ULL
+#define JS_P2 0xC2B2AE3D27D4EB4FULL
+#define JS_P3 0x165667B19E3779F9ULL
+
+static inline uint64_t js_rotl (uint64_t v, int r)
+{
+  return (v << r) | (v >> (64 - r));
+}
+
+void unix_jsum_init (struct unix_jsum *js)
+{
+  memset (js, 0, sizeof *js);
+  js->lane[0] = 0x243F6A8885A308D3ULL;	/* digits of pi: any distinct */
+  js->lane[1] = 0x13198A2E03707344ULL;
+  js->lane[2] = 0xA4093822299F31D0ULL;
+  js->lane[3] = 0x082EFA98EC4E6C89ULL;
+}
+
+/* One 32-byte block; the four lanes are independent, so the multiplies
+ * overlap in the CPU */
+static inline void js_block (struct unix_jsum *js, const unsigned char *p)
+{
+  for (int j = 0; j < 4; j++) {
+    uint64_t w;
+    memcpy (&w, p + 8 * j, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64 (w);
+#endif
+    js->lane[j] = js_rotl (js->lane[j] + w * JS_P2, 31) * JS_P1;
+  }
+}
+
+void unix_jsum_add (struct unix_jsum *js, const void *vp, size_t n)
+{
+  const unsigned char *p = vp;
+  js->total += n;
+  if (js->npend) {
+    size_t k = 32 - js->npend < n ? 32 - js->npend : n;
+    memcpy (js->pend + js->npend, p, k);
+    js->npend += k;
+    p += k;
+    n -= k;
+    if (js->npend < 32)
+      return;
+    js_block (js, js->pend);
+    js->npend = 0;
+  }
+  for (; n >= 32; p += 32, n -= 32)
+    js_block (js, p);
+  memcpy (js->pend, p, n);
+  js->npend = n;
+}
+
+uint64_t unix_jsum_final (const struct unix_jsum *js)
+{
+  uint64_t h = js_rotl (js->lane[0], 1) + js_rotl (js->lane[1], 7)
+    + js_rotl (js->lane[2], 12) + js_rotl (js->lane[3], 18);
+  h ^= js->total;
+  for (size_t i = 0; i < js->npend; i++)
+    h = (h ^ js->pend[i]) * 1099511628211ULL;
+  h ^= h >> 33;
+  h *= JS_P2;
+  h ^= h >> 29;
+  h *= JS_P3;
+  h ^= h >> 32;
+  return h;
+}
+
+/* A journal's checksum as its version says */
+struct jcheck {
+  int v1;
+  uint64_t fnv;
+  struct unix_jsum js;
+};
+
+static void jc_init (struct jcheck *jc, int v1)
+{
+  jc->v1 = v1;
+  jc->fnv = UNIX_FNV_INIT;
+  unix_jsum_init (&jc->js);
+}
+
+static void jc_add (struct jcheck *jc, const void *p, size_t n)
+{
+  if (jc->v1)
+    jc->fnv = unix_fnv (jc->fnv, p, n);
+  else
+    unix_jsum_add (&jc->js, p, n);
+}
+
+static uint64_t jc_final (const struct jcheck *jc)
+{
+  return jc->v1 ? jc->fnv : unix_jsum_final (&jc->js);
+}
+
 static void jw_begin (struct jwriter *jw, off_t off)
 {
   unsigned char h[16];
@@ -190,7 +285,7 @@ static void jw_begin (struct jwriter *jw, off_t off)
   jw->datalen += 16;
   jw->nextents++;
   /* remember the offset bytes for the checksum */
-  jw->sum = unix_fnv (jw->sum, h, 8);
+  unix_jsum_add (&jw->sum, h, 8);
 }
 
 static void jw_data (struct jwriter *jw, const void *p, size_t n)
@@ -202,7 +297,7 @@ static void jw_data (struct jwriter *jw, const void *p, size_t n)
   jw->pos += (off_t) n;
   jw->datalen += n;
   jw->ext_len += n;
-  jw->sum = unix_fnv (jw->sum, p, n);
+  unix_jsum_add (&jw->sum, p, n);
 }
 
 static void jw_end (struct jwriter *jw)
@@ -212,7 +307,7 @@ static void jw_end (struct jwriter *jw)
   if (!jw->err && os_pwrite_all (jw->fd, h, 8, jw->ext_hdr) < 0)
     jw->err = errno;
   /* the length closes the extent's sum */
-  jw->sum = unix_fnv (jw->sum, h, 8);
+  unix_jsum_add (&jw->sum, h, 8);
 }
 
 void unix_journal_name (struct buf *b, const char *dir, dev_t dev, ino_t ino)
@@ -256,7 +351,7 @@ static int jw_open (struct jwriter *jw, const char *path, dev_t dev,
 {
   unsigned char hdr[JHDR];
   memset (jw, 0, sizeof *jw);
-  jw->sum = UNIX_FNV_INIT;
+  unix_jsum_init (&jw->sum);
   journal_where (path, dev, ino, dirb, jb, 0);
   unlink (buf_cstr (jb));
   /* O_EXCL: never through a planted link; O_RDWR: applied from this fd */
@@ -286,7 +381,7 @@ static int jw_commit (struct jwriter *jw, dev_t dev, ino_t ino,
   unix_put64 (hdr + 40, (uint64_t) newlen);
   unix_put64 (hdr + 48, jw->nextents);
   unix_put64 (hdr + 56, jw->datalen);
-  unix_put64 (hdr + 64, jw->sum);
+  unix_put64 (hdr + 64, unix_jsum_final (&jw->sum));
   if (jw->err || os_pwrite_all (jw->fd, hdr, JHDR, 0) < 0
       || fsync (jw->fd) < 0 || os_fsync_dir (buf_cstr (dirb)) < 0) {
     int e = jw->err ? jw->err : errno;
@@ -325,14 +420,16 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
 {
   unsigned char h[JHDR], *chunk;
   struct stat sb;
-  uint64_t sum = UNIX_FNV_INIT, left, off = JHDR, n, e;
+  struct jcheck jc;
+  uint64_t left, off = JHDR, n, e, ver;
   int ok = 0;
 
   if (fstat (jfd, &sb) < 0 || sb.st_size < JHDR
       || os_pread_all (jfd, h, JHDR, 0) < 0)
     return 0;
+  ver = unix_get64 (h + 8);
   if (memcmp (h, UNIX_JOURNAL_MAGIC, 8) != 0
-      || unix_get64 (h + 8) != UNIX_JOURNAL_VERSION
+      || (ver != UNIX_JOURNAL_VERSION && ver != 1)
       || unix_get64 (h + 16) != (uint64_t) dev || unix_get64 (h + 24) != (uint64_t) ino)
     return 0;
   *oldlen = unix_get64 (h + 32);
@@ -342,6 +439,7 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
   if ((uint64_t) sb.st_size != JHDR + *dlen)
     return 0;
   /* walk extents: sum is over offset, data, then length (jw order) */
+  jc_init (&jc, ver == 1);
   chunk = fs_get (1 << 20);
   left = *dlen;
   for (e = 0; e < *next; e++) {
@@ -354,19 +452,19 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
     off += 16;
     if (elen > left || unix_get64 (eh) + elen > *newlen)
       goto out;
-    sum = unix_fnv (sum, eh, 8);
+    jc_add (&jc, eh, 8);
     for (n = 0; n < elen;) {
       size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
       if (os_pread_all (jfd, chunk, k, (off_t) (off + n)) < 0)
 	goto out;
-      sum = unix_fnv (sum, chunk, k);
+      jc_add (&jc, chunk, k);
       n += k;
     }
-    sum = unix_fnv (sum, eh + 8, 8);
+    jc_add (&jc, eh + 8, 8);
     off += elen;
     left -= elen;
   }
-  ok = (left == 0 && sum == unix_get64 (h + 64));
+  ok = (left == 0 && jc_final (&jc) == unix_get64 (h + 64));
 out:
   fs_give ((void **) &chunk);
   return ok;
@@ -406,6 +504,25 @@ static int journal_applied (int jfd, int fd, uint64_t next, uint64_t newlen)
   return same;
 }
 
+/* Copy up to len bytes from jfd at joff to fd at off in the kernel (no
+ * trip through our memory: a large tail is copied twice per rewrite).
+ * The number copied; 0 or -1 when the caller must copy by hand (a
+ * filesystem or kernel without copy_file_range, or a short source). */
+static ssize_t copy_extent (int jfd, off_t joff, int fd, off_t off,
+			    uint64_t len)
+{
+  static int unsupported;
+  ssize_t c;
+  if (unsupported || len < 65536)
+    return 0;			/* small extents: a pwrite is cheaper */
+  if (len > (1u << 30))
+    len = 1u << 30;
+  c = copy_file_range (jfd, &joff, fd, &off, (size_t) len, 0);
+  if (c < 0 && errno == ENOSYS)	/* other errors: this pair of files */
+    unsupported = 1;
+  return c;
+}
+
 /* Apply a checked journal's extents to fd, truncate to newlen, fsync */
 static int journal_apply (int jfd, int fd, uint64_t next, uint64_t newlen)
 {
@@ -422,6 +539,12 @@ static int journal_apply (int jfd, int fd, uint64_t next, uint64_t newlen)
     off += 16;
     for (n = 0; n < elen;) {
       size_t k = (elen - n > (1 << 20)) ? (1 << 20) : (size_t) (elen - n);
+      ssize_t c = copy_extent (jfd, (off_t) (off + n), fd,
+			       (off_t) (where + n), elen - n);
+      if (c > 0) {
+	n += (uint64_t) c;
+	continue;
+      }
       if (os_pread_all (jfd, chunk, k, (off_t) (off + n)) < 0
 	  || os_pwrite_all (fd, chunk, k, (off_t) (where + n)) < 0)
 	goto out;
@@ -679,6 +802,37 @@ static int msg_unchanged (MAILSTREAM *stream, struct unix_msg *m,
     && (unsigned) base == m->base && (!base || uidsame);
 }
 
+/* May message i go into a rewritten tail as the bytes it has on disk?
+ * Then what gen_message would write is exactly those bytes: our layout
+ * (canonical: LF lines, one separator, no hidden line but one trailing
+ * status block) and our status block for its current state. */
+static int msg_verbatim (MAILSTREAM *stream, struct unix_msg *m,
+			 MESSAGECACHE *elt, int base, int uidsame)
+{
+  return msg_unchanged (stream, m, elt, base, uidsame) && !m->hdr_open
+    && !m->crlf && m->end + 1 == m->next;
+}
+
+/* Journal map[from..to) as it is (nothing when the range is empty) */
+static void jw_run (struct jwriter *jw, const char *map, off_t from,
+		    off_t to)
+{
+  if (to > from)
+    jw_data (jw, map + from, (size_t) (to - from));
+}
+
+/* A message whose bytes moved by delta */
+static void unix_msg_move (struct unix_msg *m, off_t delta)
+{
+  m->from += delta;
+  m->hdr += delta;
+  m->body += delta;
+  m->end += delta;
+  m->next += delta;
+  if (m->st_off >= 0)
+    m->st_off += delta;
+}
+
 long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
 		   unsigned long *nexpunged)
 {
@@ -690,7 +844,10 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
   const char *map = NIL;
   unsigned long i, nx = 0, survivors = 0, first_surv = 0;
   off_t tail = -1, oldlen, newlen;
+  off_t run_from = 0, run_to = 0;	/* tail bytes to journal as they are */
+  off_t *newoff = NIL;		/* a tail message's new From_ offset */
   int uidsame, pseudo_out, ret = 0;
+  int regen = 0;		/* some tail message was regenerated */
   char *gone = NIL;		/* messages expunged */
 
   if (nexpunged)
@@ -751,6 +908,8 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
     }
     else {
       tail = 0;
+      regen = 1;		/* L->first changes: rescan everything */
+      newoff = fs_get ((stream->nmsgs + 1) * sizeof *newoff);
       jw_begin (&jw, 0);
       jw_data (&jw, gen.data, gen.len);
     }
@@ -763,9 +922,23 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
       if (tail < 0) {
 	tail = m->from;
 	jw_begin (&jw, tail);
+	newoff = fs_get ((stream->nmsgs + 1) * sizeof *newoff);
       }
       continue;
     }
+    if (tail >= 0 && msg_verbatim (stream, m, elt, base, uidsame)) {
+      /* its bytes move unchanged: journal them straight from the map,
+       * joined with its neighbours, and remember where they land */
+      newoff[i] = tail + (off_t) jw.ext_len + (run_to - run_from);
+      if (run_to != m->from) {
+	jw_run (&jw, map, run_from, run_to);
+	run_from = m->from;
+      }
+      run_to = m->next;
+      continue;
+    }
+    jw_run (&jw, map, run_from, run_to);
+    run_from = run_to = 0;
     if (tail < 0) {
       if (msg_unchanged (stream, m, elt, base, uidsame))
 	continue;
@@ -783,10 +956,14 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
       tail = m->from;
       jw_begin (&jw, tail);
     }
+    if (!newoff)
+      newoff = fs_get ((stream->nmsgs + 1) * sizeof *newoff);
+    regen = 1;
     buf_reset (&gen);
     gen_message (&gen, stream, map, m, elt, base);
     jw_data (&jw, gen.data, gen.len);
   }
+  jw_run (&jw, map, run_from, run_to);
   if (tail >= 0)
     jw_end (&jw);
   newlen = tail >= 0 ? tail + (off_t) jw.ext_len : oldlen;
@@ -819,6 +996,9 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
   unlink (buf_cstr (&jb));
   os_fsync_dir (buf_cstr (&dirb));
   ret = 1;
+  /* our own write is no news to the next ping (it would re-read all) */
+  if (fstat (L->fd, &sb) == 0)
+    L->mtime = sb.st_mtim;
 
   /* bring the index in line with the file */
   if (map)
@@ -841,6 +1021,8 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
 	m->uid = elt->private.uid;
 	m->blockok = 1;
       }
+      else if (!regen)		/* moved verbatim: same layout elsewhere */
+	unix_msg_move (m, newoff[k] - m->from);
       L->msgs[j++] = *m;
     }
     /* report expunges (renumbering as we go) and compact the cache */
@@ -851,7 +1033,9 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
     L->disk_last = stream->uid_last;
     unix_set_disk_keywords (stream, L);
     L->pseudo = pseudo_out;
-    if (tail >= 0) {
+    if (tail >= 0 && !regen)
+      L->parsed = newlen;	/* every offset known: nothing to rescan */
+    else if (tail >= 0) {
       /* rescan the rewritten tail to learn its new offsets */
       L->parsed = tail;
       if (tail == 0)
@@ -870,6 +1054,8 @@ done:
     munmap ((void *) map, (size_t) oldlen);
   if (gone)
     fs_give ((void **) &gone);
+  if (newoff)
+    fs_give ((void **) &newoff);
   buf_free (&gen);
   buf_free (&dirb);
   buf_free (&jb);
@@ -1103,6 +1289,20 @@ static int head_cb (void *ctx, struct unix_scan_msg *sm)
   return 0;			/* only the first message matters */
 }
 
+/* May append write the new last UID (len digits at off, replacing as
+ * many) in place, without a journal?  Only when the digits lie in one
+ * 512-byte sector: a write within a sector reaches the disk whole or not
+ * at all, so a crash leaves the old number or the new one.  The old one
+ * with the new mail on disk is harmless: X-UIDs above the recorded last
+ * UID are given again, in the same order, by the next session; the new
+ * one without the mail only skips some UIDs.  Digits across a sector
+ * boundary could tear into a smaller number than UIDs already given out,
+ * so those still go through the journal. */
+static int uid_patch_atomic (off_t off, size_t len)
+{
+  return len > 0 && off / 512 == (off + (off_t) len - 1) / 512;
+}
+
 /* The UID validity recorded in the file (pseudo-message or X-IMAPbase);
  * 0 if none.  Reads only the first message. */
 unsigned long unix_head_validity (int fd)
@@ -1167,7 +1367,8 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
   const char *err = NIL;
   off_t oldsize = 0, pos;
   unsigned long first_uid = 0, n = 0;
-  int fd, ret = 0;
+  int fd, ret = 0, created = 0, patched = 0, renew_pseudo = 0, w = 0;
+  char num[32];
   SEARCHSET *set = NIL;
 
   memset (&t, 0, sizeof t);
@@ -1187,8 +1388,10 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
       snprintf (path, sizeof path, "%s", spool ? spool : "");
   }
   fd = open (path, O_RDWR | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0 && errno == ENOENT && strcasecmp (mailbox, "INBOX") == 0)
+  if (fd < 0 && errno == ENOENT && strcasecmp (mailbox, "INBOX") == 0) {
     fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0600);
+    created = fd >= 0;
+  }
   if (fd < 0) {
     if (errno == ENOENT)
       mail_log (stream, ERROR, "[TRYCREATE] Must create mailbox before "
@@ -1321,18 +1524,35 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
   if (b.len && os_pwrite_all (fd, b.data, b.len, pos) < 0)
     goto ioerr;
   pos += (off_t) b.len;
-  if (fsync (fd) < 0)
-    goto ioerr;
-  /* the new mail is safe; now record the UIDs it took */
   if (hi.kind && n) {
-    char num[32];
-    int w;
     if (hi.kind == 1)
       w = snprintf (num, sizeof num, "%010lu", t.uid_last);
     else
       w = snprintf (num, sizeof num, "%lu", t.uid_last);
-    if (hi.kind == 1 && !hi.has_msgid && oldsize > 0
-	&& hi.first_end == oldsize) {
+    renew_pseudo = hi.kind == 1 && !hi.has_msgid && oldsize > 0
+      && hi.first_end == oldsize;
+    if (!renew_pseudo && (size_t) w == hi.numlen
+	&& uid_patch_atomic (hi.numoff, (size_t) w)) {
+      /* the new last UID in place, made durable by the one fsync below
+       * together with the mail; see uid_patch_atomic */
+      if (os_pwrite_all (fd, num, (size_t) w, hi.numoff) < 0)
+	goto ioerr;
+      patched = 1;
+    }
+  }
+  if (fsync (fd) < 0)
+    goto ioerr;
+  if (created) {		/* a new INBOX: its name must survive too */
+    struct buf dirb = BUF_INIT;
+    dir_of (&dirb, path);
+    os_fsync_dir (buf_cstr (&dirb));
+    buf_free (&dirb);
+  }
+  /* the new mail is safe; now record the UIDs it took */
+  if (hi.kind && n) {
+    if (patched)
+      ;				/* done above */
+    else if (renew_pseudo) {
       /* the first append after CREATE: UW writes the pseudo-message anew
        * (with a Message-ID), and so do we, to give the same bytes */
       struct buf ps = BUF_INIT;

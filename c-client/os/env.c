@@ -192,8 +192,9 @@ env_init (char *user, char *home)
   else if (env.home)
     fs_give ((void **) &env.home);
   env_changed ();
+  /* the shared namespaces' homes are looked up when first needed: three
+   * password-file lookups (through NSS modules) would cost every login */
   env.homes_looked_up = 0;
-  env_lookup_homes ();
   /* per-user files only when the administrator allows them */
   if (env.allowuserconfig && !env.anonymous && env.home) {
     struct buf b = BUF_INIT;
@@ -343,7 +344,8 @@ env_mailbox_path (const char *name, const char **error_r)
     return NIL;
   /* make sure identity and configuration are known before we use them */
   myusername ();
-  env_lookup_homes ();
+  if (*name == '#')
+    env_lookup_homes ();
 
   switch (*name) {
   case '#':
@@ -759,9 +761,29 @@ env_parameters (long function, void *value)
   STR_PARAM (GET_MAILSUBDIR, SET_MAILSUBDIR, mailsubdir, env_changed ())
   STR_PARAM (GET_MAILSPOOLDIR, SET_MAILSPOOLDIR, spooldir, env_changed ())
   STR_PARAM (GET_ANONYMOUSHOME, SET_ANONYMOUSHOME, anonymoushome,)
-  STR_PARAM (GET_FTPHOME, SET_FTPHOME, ftphome, env.ns_valid = 0)
-  STR_PARAM (GET_PUBLICHOME, SET_PUBLICHOME, publichome, env.ns_valid = 0)
-  STR_PARAM (GET_SHAREDHOME, SET_SHAREDHOME, sharedhome, env.ns_valid = 0)
+  case GET_FTPHOME:
+  case GET_PUBLICHOME:
+  case GET_SHAREDHOME:
+    env_lookup_homes ();	/* they are looked up lazily */
+    ret = (void *) (function == GET_FTPHOME ? env.ftphome
+		    : function == GET_PUBLICHOME ? env.publichome
+		    : env.sharedhome);
+    break;
+  case SET_FTPHOME:
+    setstr (&env.ftphome, (char *) value);
+    env.ns_valid = 0;
+    ret = (void *) env.ftphome;
+    break;
+  case SET_PUBLICHOME:
+    setstr (&env.publichome, (char *) value);
+    env.ns_valid = 0;
+    ret = (void *) env.publichome;
+    break;
+  case SET_SHAREDHOME:
+    setstr (&env.sharedhome, (char *) value);
+    env.ns_valid = 0;
+    ret = (void *) env.sharedhome;
+    break;
   STR_PARAM (GET_SNARFMAILBOXNAME, SET_SNARFMAILBOXNAME, snarfname,)
   STR_PARAM (GET_INBOXPATH, SET_INBOXPATH, inboxpath,)
   LONG_PARAM (GET_MBXPROTECTION, SET_MBXPROTECTION, mbxprot,)
