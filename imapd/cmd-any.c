@@ -1,6 +1,6 @@
 /*
  * Commands valid in every state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971),
- * and ENABLE (RFC 5161; valid once logged in).
+ * and ENABLE (RFC 5161; valid once logged in, before a SELECT).
  */
 #include <string.h>
 

@@ -20,7 +20,7 @@ static const struct imapd_command commands[] = {
   { "AUTHENTICATE", cmd_authenticate, CMD_NOAUTH },
   { "STARTTLS", cmd_starttls, CMD_NOAUTH },
   /* authenticated (and selected) */
-  { "ENABLE", cmd_enable, CMD_AUTH },
+  { "ENABLE", cmd_enable, CMD_AUTH | CMD_UNSELECTED },
   { "SELECT", cmd_select, CMD_AUTH },
   { "EXAMINE", cmd_examine, CMD_AUTH },
   { "CREATE", cmd_create, CMD_AUTH },

@@ -274,6 +274,8 @@ typedef void imapd_cmd_fn (struct imapd *s, const struct imap_arg *args,
 #define CMD_SEQNUMS	0x10	/* the non-UID form uses message numbers:
 				   no EXPUNGE while it runs (RFC 3501
 				   7.4.1) */
+#define CMD_UNSELECTED	0x20	/* only while no mailbox is selected
+				   (ENABLE, RFC 5161 3.1) */
 #define CMD_ANY		(CMD_NOAUTH | CMD_AUTH)
 
 struct imapd_command {

@@ -337,7 +337,7 @@ state_allows (const struct imapd *s, unsigned int flags)
   case STATE_AUTHENTICATED:
     return (flags & CMD_AUTH) && !(flags & CMD_SELECTED);
   case STATE_SELECTED:
-    return (flags & CMD_AUTH) != 0;
+    return (flags & CMD_AUTH) && !(flags & CMD_UNSELECTED);
   default:
     return 0;
   }
@@ -382,6 +382,9 @@ command_lookup (struct imapd *s, struct imap_command_line *cl,
     return cmd;
   if (s->state == STATE_AUTHENTICATED && (cmd->flags & CMD_SELECTED))
     reply_bad (s, "No mailbox selected");
+  else if (s->state == STATE_SELECTED && (cmd->flags & CMD_UNSELECTED))
+    reply_bad (s, "%s is not valid with a mailbox selected",
+	       buf_cstr (name));
   else if (s->state != STATE_NOT_AUTHENTICATED && (cmd->flags & CMD_NOAUTH))
     reply_bad (s, "Already logged in");
   else
