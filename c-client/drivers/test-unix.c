@@ -1312,10 +1312,29 @@ static void test_rewrite_nospace (void)
   free (after);
   CHECK (!journal_exists ("ns"));
   mail_check (s);		/* room again: now it is written */
+  /* An in-place flag update whose journal cannot even be started (its
+   * first write fails) must fail too, not pass for "nothing to do". */
+  mail_flag (s, "2", "\\Flagged", ST_SET);
+  free (before);
+  before = get_file ("ns", &n0);
+  lim = old;
+  lim.rlim_cur = 8;		/* less than a journal header */
+  oldsig = signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &lim);
+  lastlogflg = 0;
+  mail_check (s);
+  setrlimit (RLIMIT_FSIZE, &old);
+  signal (SIGXFSZ, oldsig);
+  CHECK (lastlogflg == ERROR);
+  after = get_file ("ns", &n1);
+  CHECK_MEMEQ (after, n1, before, n0);
+  free (after);
+  mail_check (s);
   mail_close (s);
   s = mail_open (NIL, "ns", OP_READONLY);
   if (CHECK (s != NIL)) {
     CHECK (mail_elt (s, 1)->seen);
+    CHECK (mail_elt (s, 2)->flagged);
     mail_close (s);
   }
   free (before);
