@@ -1279,56 +1279,53 @@ static void test_inbox (void)
   env_parameters (SET_SYSINBOX, NIL);
 }
 
+/* mail_check() on s while files may not grow beyond limit bytes: it must
+ * log an error and leave the mailbox file name exactly as it was. */
+static void check_fails_within (MAILSTREAM *s, const char *name, rlim_t limit)
+{
+  struct rlimit old, lim;
+  void (*oldsig) (int);
+  size_t n0, n1;
+  char *before = get_file (name, &n0), *after;
+
+  getrlimit (RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = limit;
+  oldsig = signal (SIGXFSZ, SIG_IGN);
+  setrlimit (RLIMIT_FSIZE, &lim);
+  lastlogflg = 0;
+  mail_check (s);
+  setrlimit (RLIMIT_FSIZE, &old);
+  signal (SIGXFSZ, oldsig);
+  CHECK (lastlogflg == ERROR);
+  after = get_file (name, &n1);
+  CHECK_MEMEQ (after, n1, before, n0);
+  CHECK (!journal_exists (name));
+  free (after);
+  free (before);
+}
+
 /* A checkpoint that cannot get the space fails cleanly; the mailbox stays
  * as it was, and succeeds later when there is room */
 static void test_rewrite_nospace (void)
 {
-  struct rlimit old, lim;
-  void (*oldsig) (int);
   MAILSTREAM *s;
-  size_t n0, n1;
-  char *before, *after;
+  size_t n0;
+  char *f;
 
   PUT ("ns", T2);
-  before = get_file ("ns", &n0);
+  f = get_file ("ns", &n0);
+  free (f);
   s = mail_open (NIL, "ns", NIL);
-  if (!CHECK (s != NIL)) {
-    free (before);
+  if (!CHECK (s != NIL))
     return;
-  }
   mail_flag (s, "1", "\\Seen", ST_SET);
-  getrlimit (RLIMIT_FSIZE, &old);
-  lim = old;
-  lim.rlim_cur = n0 + 50;	/* the rewrite needs more than that */
-  oldsig = signal (SIGXFSZ, SIG_IGN);
-  setrlimit (RLIMIT_FSIZE, &lim);
-  lastlogflg = 0;
-  mail_check (s);
-  setrlimit (RLIMIT_FSIZE, &old);
-  signal (SIGXFSZ, oldsig);
-  CHECK (lastlogflg == ERROR);
-  after = get_file ("ns", &n1);
-  CHECK_MEMEQ (after, n1, before, n0);
-  free (after);
-  CHECK (!journal_exists ("ns"));
+  check_fails_within (s, "ns", n0 + 50);	/* the rewrite needs more */
   mail_check (s);		/* room again: now it is written */
   /* An in-place flag update whose journal cannot even be started (its
    * first write fails) must fail too, not pass for "nothing to do". */
   mail_flag (s, "2", "\\Flagged", ST_SET);
-  free (before);
-  before = get_file ("ns", &n0);
-  lim = old;
-  lim.rlim_cur = 8;		/* less than a journal header */
-  oldsig = signal (SIGXFSZ, SIG_IGN);
-  setrlimit (RLIMIT_FSIZE, &lim);
-  lastlogflg = 0;
-  mail_check (s);
-  setrlimit (RLIMIT_FSIZE, &old);
-  signal (SIGXFSZ, oldsig);
-  CHECK (lastlogflg == ERROR);
-  after = get_file ("ns", &n1);
-  CHECK_MEMEQ (after, n1, before, n0);
-  free (after);
+  check_fails_within (s, "ns", 8);	/* less than a journal header */
   mail_check (s);
   mail_close (s);
   s = mail_open (NIL, "ns", OP_READONLY);
@@ -1337,7 +1334,6 @@ static void test_rewrite_nospace (void)
     CHECK (mail_elt (s, 2)->flagged);
     mail_close (s);
   }
-  free (before);
 }
 
 /* Hostile files built from fragments that confuse parsers (From_ lines in
