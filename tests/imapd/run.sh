@@ -68,15 +68,6 @@ if [ ${#as_user[@]} -gt 0 ] && ! "${as_user[@]}" test -x "$work"; then
 	exit 1
 fi
 
-wanted() {
-	local f
-	[ $# -gt 1 ] || return 0
-	for f in "${@:2}"; do
-		[ "$1" = "$f" ] && return 0
-	done
-	return 1
-}
-
 # run_case NAME : writes the normalised transcript to $work/NAME.got
 run_case() {
 	local name=$1 s=$work/$1 cf mbox m alert

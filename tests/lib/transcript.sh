@@ -1,5 +1,8 @@
 # tests/lib/transcript.sh: sourced by transcript suites (tests/*/run.sh).
 #
+# wanted NAME [ARG...] : true when no case names were given on the command
+# line (ARG...), or when NAME is one of them.
+#
 # transcript_check NAME GOT EXPECTED : compares the output a case produced
 # (GOT) with its reviewed transcript (EXPECTED) and counts the result in
 # the caller's pass/fail variables.  With UPDATE=1 the transcript is
@@ -23,4 +26,13 @@ transcript_check() {
 		head -n 80 "$got.diff"
 		fail=$((fail + 1))
 	fi
+}
+
+wanted() {
+	local f
+	[ $# -gt 1 ] || return 0
+	for f in "${@:2}"; do
+		[ "$1" = "$f" ] && return 0
+	done
+	return 1
 }

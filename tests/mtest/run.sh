@@ -43,15 +43,6 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/mtest-cases.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
 
-wanted() {
-	local f
-	[ $# -gt 1 ] || return 0
-	for f in "${@:2}"; do
-		[ "$1" = "$f" ] && return 0
-	done
-	return 1
-}
-
 # run_case NAME : writes the normalised transcript to $work/NAME.got
 run_case() {
 	local name=$1 home=$work/home-$1 rc
