@@ -1417,11 +1417,62 @@ static void test_hostile (void)
  * one or the new one, every message intact, and no journal is left over */
 #include <sys/wait.h>
 #include <time.h>
+/* Run op on mailbox name in a child.  Round 0 measures how long that takes
+ * (*span_us); later rounds kill -9 the child at a random moment within that
+ * span.  The dead child's dotlock is then removed, as if broken.  Returns 1
+ * when a kill was delivered. */
+static int run_and_kill (const char *name, void (*op) (MAILSTREAM *),
+			 int round, long *span_us)
+{
+  char p[512], lk[600];
+  pid_t pid;
+  int killed = 0;
+
+  path_of (p, sizeof p, name);
+  snprintf (lk, sizeof lk, "%s.lock", p);
+  pid = fork ();
+  if (pid == 0) {
+    MAILSTREAM *c = mail_open (NIL, (char *) name, OP_SILENT);
+    if (c)
+      op (c);
+    _exit (0);
+  }
+  if (round == 0) {		/* how long does the whole thing take? */
+    struct timespec t0, t1;
+    clock_gettime (CLOCK_MONOTONIC, &t0);
+    waitpid (pid, NULL, 0);
+    clock_gettime (CLOCK_MONOTONIC, &t1);
+    *span_us = (t1.tv_sec - t0.tv_sec) * 1000000L
+      + (t1.tv_nsec - t0.tv_nsec) / 1000 + 1;
+  }
+  else {			/* kill it somewhere in that span */
+    struct timespec ts;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (rand () % *span_us) * 1000L % 1000000000L;
+    nanosleep (&ts, NULL);
+    killed = kill (pid, SIGKILL) == 0;
+    waitpid (pid, NULL, 0);
+  }
+  unlink (lk);
+  return killed;
+}
+
+static void op_seen_checkpoint (MAILSTREAM *c)
+{
+  mail_flag (c, "1", "\\Seen", ST_SET);
+  mail_check (c);
+}
+
+static void op_expunge_third (MAILSTREAM *c)
+{
+  mail_flag (c, "3", "\\Deleted", ST_SET);
+  mail_expunge (c);
+}
+
 static void test_crash (void)
 {
   enum { NM = 1500 };
   struct buf b = BUF_INIT;
-  char p[512], lk[600];
   unsigned long i, kills = 0, newseen = 0, replayed = 0, discarded = 0;
   size_t n;
   char *orig;
@@ -1435,42 +1486,13 @@ static void test_crash (void)
   }
   orig = b.data;
   n = b.len;
-  path_of (p, sizeof p, "crash");
-  snprintf (lk, sizeof lk, "%s.lock", p);
   srand (12345);
   long span_us = 1000;
   for (int round = 0; round < 60; round++) {
-    pid_t pid;
-    struct timespec ts;
     MAILSTREAM *s;
     int ok = 1;
     put_file ("crash", orig, n);
-    pid = fork ();
-    if (pid == 0) {
-      MAILSTREAM *c = mail_open (NIL, "crash", OP_SILENT);
-      if (c) {
-	mail_flag (c, "1", "\\Seen", ST_SET);
-	mail_check (c);
-      }
-      _exit (0);
-    }
-    if (round == 0) {		/* how long does the whole thing take? */
-      struct timespec t0, t1;
-      clock_gettime (CLOCK_MONOTONIC, &t0);
-      waitpid (pid, NULL, 0);
-      clock_gettime (CLOCK_MONOTONIC, &t1);
-      span_us = (t1.tv_sec - t0.tv_sec) * 1000000L
-	+ (t1.tv_nsec - t0.tv_nsec) / 1000 + 1;
-    }
-    else {			/* kill it somewhere in that span */
-      ts.tv_sec = 0;
-      ts.tv_nsec = (rand () % span_us) * 1000L % 1000000000L;
-      nanosleep (&ts, NULL);
-      if (kill (pid, SIGKILL) == 0)
-	kills++;
-      waitpid (pid, NULL, 0);
-    }
-    unlink (lk);		/* the dead process's dotlock, as if broken */
+    kills += run_and_kill ("crash", op_seen_checkpoint, round, &span_us);
     lastlog[0] = '\0';
     s = mail_open (NIL, "crash", OP_SILENT);
     if (strstr (lastlog, "interrupted"))
@@ -1516,7 +1538,6 @@ static void test_crash_expunge (void)
 {
   enum { NM = 1500 };
   struct buf b = BUF_INIT;
-  char p[512], lk[600];
   unsigned long kills = 0, gone = 0, alive[NM];
   size_t n;
   char *orig;
@@ -1531,41 +1552,12 @@ static void test_crash_expunge (void)
   mail_check (s);
   mail_close (s);
   orig = get_file ("crashx", &n);
-  path_of (p, sizeof p, "crashx");
-  snprintf (lk, sizeof lk, "%s.lock", p);
   srand (4242);
   long span_us = 1000;
   for (int round = 0; round < 40; round++) {
-    pid_t pid;
-    struct timespec ts;
     unsigned long na = NM;
     put_file ("crashx", orig, n);
-    pid = fork ();
-    if (pid == 0) {
-      MAILSTREAM *c = mail_open (NIL, "crashx", OP_SILENT);
-      if (c) {
-	mail_flag (c, "3", "\\Deleted", ST_SET);
-	mail_expunge (c);
-      }
-      _exit (0);
-    }
-    if (round == 0) {
-      struct timespec t0, t1;
-      clock_gettime (CLOCK_MONOTONIC, &t0);
-      waitpid (pid, NULL, 0);
-      clock_gettime (CLOCK_MONOTONIC, &t1);
-      span_us = (t1.tv_sec - t0.tv_sec) * 1000000L
-	+ (t1.tv_nsec - t0.tv_nsec) / 1000 + 1;
-    }
-    else {
-      ts.tv_sec = 0;
-      ts.tv_nsec = (rand () % span_us) * 1000L % 1000000000L;
-      nanosleep (&ts, NULL);
-      if (kill (pid, SIGKILL) == 0)
-	kills++;
-      waitpid (pid, NULL, 0);
-    }
-    unlink (lk);
+    kills += run_and_kill ("crashx", op_expunge_third, round, &span_us);
     s = mail_open (NIL, "crashx", OP_SILENT);
     if (!CHECK (s != NIL))
       continue;
