@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include "imapd.h"
+#include "internal.h"
 
 
 struct append_msg {
@@ -85,24 +86,11 @@ static int append_flags (struct imapd *s, const struct imap_arg *a,
 
 /* ---------------------------------------------------------------- dates */
 
-static const char *const month_names[] = {
-  "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
-
 static int two_digits (const char *p, int *v)
 {
   if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') return 0;
   *v = (p[0] - '0') * 10 + (p[1] - '0');
   return 1;
-}
-
-static int days_in_month (int month, int year)
-{
-  static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-  if (month == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-    return 29;
-  return days[month - 1];
 }
 
 /* RFC 3501 date-time without its quotes: "dd-Mmm-yyyy hh:mm:ss +zzzz",
@@ -119,7 +107,7 @@ static int append_date_valid (const char *d)
   else if (p[0] >= '1' && p[0] <= '9' && p[1] == '-') day = *p++ - '0';
   else return 0;
   if (*p++ != '-') return 0;
-  for (month = 0; month < 12 && strncasecmp (p, month_names[month], 3);
+  for (month = 0; month < 12 && strncasecmp (p, months[month], 3);
        month++);
   if (month == 12) return 0;
   month++;
@@ -135,7 +123,7 @@ static int append_date_valid (const char *d)
       !two_digits (p + 3, &zm) || p[5])
     return 0;
   /* zones beyond 15 hours do not fit MESSAGECACHE; none exist anyway */
-  return day >= 1 && day <= days_in_month (month, y1 * 100 + y2) &&
+  return day >= 1 && day <= date_month_days (y1 * 100 + y2, month) &&
     hh < 24 && mm < 60 && ss <= 60 && zh <= 15 && zm < 60;
 }
 

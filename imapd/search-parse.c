@@ -95,21 +95,6 @@ static int sp_number (const struct imap_arg *a, unsigned long *n)
   return 0;
 }
 
-static const char *const sp_months[12] = {
-  "JAN", "FEB", "MAR", "APR", "MAY", "JUN",
-  "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
-};
-
-static unsigned int sp_month_days (unsigned int year, unsigned int month)
-{
-  static const unsigned char days[12] = {
-    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-  };
-  if (month == 2 && !(year % 4) && ((year % 100) || !(year % 400)))
-    return 29;
-  return days[month - 1];
-}
-
 int search_parse_date (const char *s, unsigned int *year,
 		       unsigned int *month, unsigned int *day)
 {
@@ -120,7 +105,7 @@ int search_parse_date (const char *s, unsigned int *year,
     d = d * 10 + (unsigned int) (*s - '0');
   if (!i || *s++ != '-') return -1;
   for (m = 0; m < 12; m++)
-    if (!strncasecmp (s, sp_months[m], 3)) break;
+    if (!strncasecmp (s, months[m], 3)) break;
   if (m == 12) return -1;
   s += 3;
   if (*s++ != '-') return -1;
@@ -128,7 +113,7 @@ int search_parse_date (const char *s, unsigned int *year,
     if (*s < '0' || *s > '9') return -1;
     y = y * 10 + (unsigned int) (*s - '0');
   }
-  if (*s || !d || d > sp_month_days (y, m + 1)) return -1;
+  if (*s || !d || d > (unsigned int) date_month_days (y, m + 1)) return -1;
   *year = y;
   *month = m + 1;
   *day = d;

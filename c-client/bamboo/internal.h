@@ -58,6 +58,11 @@ void mail_elt_flags_text (MAILSTREAM *stream, MESSAGECACHE *elt,
 #define KW_ADOPT 2
 int mail_keyword_index (MAILSTREAM *stream, const char *name, int create);
 
+/* ---- dates (proto/date.c) ---- */
+/* Days in month (1..12) of year, Gregorian; 0 for a month out of range.
+ * For strict date checks (IMAP date-time, SEARCH dates). */
+int date_month_days (unsigned int year, unsigned int month);
+
 /* ---- sequence sets (core/seqset.c) ---- */
 /* Parse an IMAP sequence set ("1:4,7,9:*") against max ("*" = max).
  * Returns NIL and sets *error_r on syntax error or too many ranges. */

@@ -226,6 +226,17 @@ long mail_parse_date (MESSAGECACHE *elt, unsigned char *string)
   return T;
 }
 
+int date_month_days (unsigned int year, unsigned int month)
+{
+  static const unsigned char d[12] = {
+    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+  };
+  if (month < 1 || month > 12) return 0;
+  if (month == 2 && !(year % 4) && ((year % 100) || !(year % 400)))
+    return 29;
+  return d[month - 1];
+}
+
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar;
  * out-of-range days (Feb 30) just run on into the next month. */
 static long days_from_civil (long y, long m, long d)

@@ -260,11 +260,26 @@ static void test_date_from_time (void)
   }
 }
 
+/* date_month_days: the strict checks of IMAP dates rest on it */
+static void test_month_days (void)
+{
+  static const struct { unsigned int y, m; int days; } t[] = {
+    { 2024, 1, 31 }, { 2024, 2, 29 }, { 2023, 2, 28 }, { 1900, 2, 28 },
+    { 2000, 2, 29 }, { 2100, 2, 28 }, { 2024, 4, 30 }, { 2024, 6, 30 },
+    { 2024, 9, 30 }, { 2024, 11, 30 }, { 2024, 12, 31 }, { 2024, 0, 0 },
+    { 2024, 13, 0 },
+  };
+  size_t i;
+  for (i = 0; i < sizeof t / sizeof t[0]; i++)
+    CHECK_INTEQ (date_month_days (t[i].y, t[i].m), t[i].days);
+}
+
 int main (void)
 {
   test_parse ();
   test_output ();
   test_shortdate ();
   test_date_from_time ();
+  test_month_days ();
   return unit_done ();
 }
