@@ -38,42 +38,28 @@ static struct {
 
 /* ---------------------------------------------------------------- flags */
 
-static const char *const system_flags[] = {
-  "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"
-};
-
-/* RFC 3501 ATOM-CHAR: a keyword (flag-keyword) is an atom */
-static int keyword_char (unsigned char c)
-{
-  return c > ' ' && c < 0x7f && !strchr ("(){%*\"\\]", c);
-}
-
 /* flag-list -> "\\Seen kw ..." in *out.  0, or -1 with a BAD reply. */
 static int append_flags (struct imapd *s, const struct imap_arg *a,
 			 char **out)
 {
   struct buf b = BUF_INIT;
-  size_t i, j;
-  const char *f, *p;
+  size_t i;
+  const char *f;
   *out = NULL;
   for (i = 0; i < a->count; i++) {
     if (!(f = imap_arg_atom (&a->list[i])) || !*f) {
       reply_bad (s, "Invalid flag list in APPEND");
       goto bad;
     }
-    if (*f == '\\') {		/* \Recent too: a client may not set it */
-      for (j = 0; j < sizeof system_flags / sizeof system_flags[0] &&
-	     strcasecmp (f, system_flags[j]); j++);
-      if (j == sizeof system_flags / sizeof system_flags[0]) {
-	reply_bad (s, "Invalid system flag in APPEND: %.80s", f);
-	goto bad;
-      }
+    switch (imap_flag_kind (f)) {
+    case IMAP_FLAG_SYSTEM:
+    case IMAP_FLAG_KEYWORD:
+      break;
+    default:			/* \Recent too: a client may not set it */
+      reply_bad (s, *f == '\\' ? "Invalid system flag in APPEND: %.80s"
+		 : "Invalid keyword in APPEND: %.80s", f);
+      goto bad;
     }
-    else for (p = f; *p; p++)
-      if (!keyword_char ((unsigned char) *p)) {
-	reply_bad (s, "Invalid keyword in APPEND: %.80s", f);
-	goto bad;
-      }
     if (b.len) buf_putc (&b, ' ');
     buf_puts (&b, f);
   }

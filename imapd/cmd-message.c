@@ -187,27 +187,6 @@ static int store_item (const char *item, enum store_mode *mode, int *silent)
   return len == 5 && !strncasecmp (item, "FLAGS", 5) ? 0 : -1;
 }
 
-/* A keyword must be an atom: no atom-specials, no ']' (RFC 3501) */
-static int keyword_syntax_ok (const char *f)
-{
-  const unsigned char *p = (const unsigned char *) f;
-  if (!*p) return 0;
-  for (; *p; p++)
-    if (*p <= ' ' || *p >= 0x7f || strchr ("(){%*\"\\]", *p)) return 0;
-  return 1;
-}
-
-static int system_flag (const char *f)
-{
-  static const char *const names[] = {
-    "\\Seen", "\\Deleted", "\\Flagged", "\\Answered", "\\Draft"
-  };
-  size_t i;
-  for (i = 0; i < sizeof names / sizeof names[0]; i++)
-    if (!strcasecmp (f, names[i])) return 1;
-  return 0;
-}
-
 /* Check one flag and append it to list; \Recent is dropped (clients may
  * not change it; old clients send it back with FLAGS). */
 static int store_flag (struct imapd *s, const struct imap_arg *a,
@@ -218,18 +197,17 @@ static int store_flag (struct imapd *s, const struct imap_arg *a,
     reply_bad (s, "Invalid flag list in STORE");
     return -1;
   }
-  if (*f == '\\') {
-    if (!strcasecmp (f, "\\Recent")) return 0;
-    if (!system_flag (f)) {
-      reply_bad (s, "Unsupported system flag in STORE: %.80s", f);
-      return -1;
-    }
-  }
-  else if (!keyword_syntax_ok (f)) {
-    reply_bad (s, "Invalid flag in STORE: %.80s", f);
+  switch (imap_flag_kind (f)) {
+  case IMAP_FLAG_RECENT:
+    return 0;
+  case IMAP_FLAG_INVALID:
+    reply_bad (s, *f == '\\' ? "Unsupported system flag in STORE: %.80s"
+	       : "Invalid flag in STORE: %.80s", f);
     return -1;
+  default:
+    break;
   }
-  else if (strlen (f) > LIM_KEYWORD_LEN) {
+  if (strlen (f) > LIM_KEYWORD_LEN) {
     reply_bad (s, "Invalid flag in STORE: %.80s... (keywords are at most "
 	       "%d bytes)", f, LIM_KEYWORD_LEN);
     return -1;

@@ -89,6 +89,13 @@ const char *imap_arg_string (const struct imap_arg *a);	/* QUOTED/LITERAL */
 int imap_arg_is_nil (const struct imap_arg *a);		/* atom NIL, any case */
 /* nstring: NIL -> *s = NULL, returns 1; string -> returns 1; else 0 */
 int imap_arg_nstring (const struct imap_arg *a, const char **s, size_t *len);
+/* What a flag a client sends is: one of the five system flags a client
+ * may set, \Recent (which it may not), a keyword (an atom), or invalid
+ * (another \Flag, an empty name, or atom-specials). */
+enum imap_flag_kind {
+  IMAP_FLAG_INVALID, IMAP_FLAG_SYSTEM, IMAP_FLAG_RECENT, IMAP_FLAG_KEYWORD
+};
+enum imap_flag_kind imap_flag_kind (const char *f);
 /* Unsigned 32-bit number (RFC 3501 number); 0 on success, -1 if not one. */
 int imap_arg_number (const struct imap_arg *a, unsigned long *n);
 

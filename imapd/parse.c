@@ -469,3 +469,24 @@ int imap_arg_number (const struct imap_arg *a, unsigned long *n)
   *n = (unsigned long) v;
   return 0;
 }
+
+enum imap_flag_kind imap_flag_kind (const char *f)
+{
+  static const char *const sys[] = {
+    "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"
+  };
+  const unsigned char *p = (const unsigned char *) f;
+  size_t i;
+  if (!f || !*f) return IMAP_FLAG_INVALID;
+  if (*f == '\\') {
+    if (!strcasecmp (f, "\\Recent")) return IMAP_FLAG_RECENT;
+    for (i = 0; i < sizeof sys / sizeof sys[0]; i++)
+      if (!strcasecmp (f, sys[i])) return IMAP_FLAG_SYSTEM;
+    return IMAP_FLAG_INVALID;
+  }
+  /* flag-keyword = atom: no CTL, SP, 8-bit or atom-specials (']' too) */
+  for (; *p; p++)
+    if (*p <= ' ' || *p >= 0x7f || strchr ("(){%*\"\\]", *p))
+      return IMAP_FLAG_INVALID;
+  return IMAP_FLAG_KEYWORD;
+}

@@ -494,6 +494,31 @@ static void test_literal_at_end (void)
   }
 }
 
+/* imap_flag_kind: what APPEND and STORE accept as a flag */
+static void test_flag_kind (void)
+{
+  static const struct { const char *f; enum imap_flag_kind k; } t[] = {
+    { "\\Seen", IMAP_FLAG_SYSTEM }, { "\\seen", IMAP_FLAG_SYSTEM },
+    { "\\ANSWERED", IMAP_FLAG_SYSTEM }, { "\\Flagged", IMAP_FLAG_SYSTEM },
+    { "\\Deleted", IMAP_FLAG_SYSTEM }, { "\\Draft", IMAP_FLAG_SYSTEM },
+    { "\\Recent", IMAP_FLAG_RECENT }, { "\\recent", IMAP_FLAG_RECENT },
+    { "\\Bogus", IMAP_FLAG_INVALID }, { "\\", IMAP_FLAG_INVALID },
+    { "\\*", IMAP_FLAG_INVALID }, { "", IMAP_FLAG_INVALID },
+    { "Work", IMAP_FLAG_KEYWORD }, { "$Label1", IMAP_FLAG_KEYWORD },
+    { "a.b-c_d", IMAP_FLAG_KEYWORD }, { "a]b", IMAP_FLAG_INVALID },
+    { "a b", IMAP_FLAG_INVALID }, { "a(b", IMAP_FLAG_INVALID },
+    { "a%b", IMAP_FLAG_INVALID }, { "a*", IMAP_FLAG_INVALID },
+    { "a\"b", IMAP_FLAG_INVALID }, { "a{b", IMAP_FLAG_INVALID },
+    { "a\\b", IMAP_FLAG_INVALID }, { "caf\xc3\xa9", IMAP_FLAG_INVALID },
+    { "a\x7f", IMAP_FLAG_INVALID }, { "a\tb", IMAP_FLAG_INVALID },
+  };
+  size_t i;
+  for (i = 0; i < sizeof t / sizeof t[0]; i++)
+    if (!CHECK_INTEQ (imap_flag_kind (t[i].f), t[i].k))
+      printf ("  flag: %s\n", t[i].f);
+  CHECK_INTEQ (imap_flag_kind (NULL), IMAP_FLAG_INVALID);
+}
+
 int main (void)
 {
   test_tables ();
@@ -502,5 +527,6 @@ int main (void)
   test_result ();
   test_accessors ();
   test_literal_at_end ();
+  test_flag_kind ();
   return unit_done ();
 }
