@@ -240,13 +240,6 @@ static int store_flags (struct imapd *s, const struct imap_arg *a,
   return 0;
 }
 
-static int keyword_count (MAILSTREAM *stream)
-{
-  int i, n = 0;
-  for (i = 0; i < NUSERFLAGS; i++) if (stream->user_flags[i]) n++;
-  return n;
-}
-
 /* FLAGS replacement: the flags to clear are all those not in the list */
 static void complement_flags (MAILSTREAM *stream, long sys, unsigned long uf,
 			      struct buf *b)
@@ -290,7 +283,7 @@ void cmd_store (struct imapd *s, const struct imap_arg *args, int uid)
 {
   const char *set = imap_arg_atom (&args[0]);
   enum store_mode mode;
-  int silent, keywords;
+  int silent;
   struct buf list = BUF_INIT, clear = BUF_INIT;
   long sys, opt = (uid ? ST_UID : 0) | ST_SILENT;
   unsigned long uf;
@@ -311,14 +304,14 @@ void cmd_store (struct imapd *s, const struct imap_arg *args, int uid)
     goto done;
   }
   /* creates new keywords only when the whole list is acceptable */
-  keywords = keyword_count (s->stream);
   if (mail_flags_parse (s->stream, list.data, &sys, &uf) < 0) {
     reply_no_lasterror (s, "STORE failed: invalid flags");
     goto done;
   }
   /* new keywords: the client hears of them (FLAGS, PERMANENTFLAGS)
-   * before a FETCH below uses them */
-  if (keyword_count (s->stream) != keywords) session_send_updates (s, 0);
+   * before a FETCH below uses them; the session sends them only when the
+   * keyword list changed */
+  session_send_updates (s, 0);
 
   /* act: the library's own FLAGS callbacks are not wanted, this command
    * reports the result itself */
