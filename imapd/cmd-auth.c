@@ -144,14 +144,10 @@ read_response (struct imapd *s, struct buf *line)
     reply_bad (s, "AUTHENTICATE response too long");
     return 0;
   case CLIENT_TIMEOUT:
-    client_puts (s->client, "* BYE Autologout; idle for too long\r\n");
-    client_flush (s->client);
-    syslog (LOG_INFO, "Autologout user=??? host=%s", s->host);
-    exit (0);
+    session_autologout (s);
   default:
-    syslog (LOG_INFO, "Unexpected client disconnect, while reading line "
-	    "user=??? host=%s", s->host);
-    exit (0);
+    session_end (s, NULL, "Unexpected client disconnect, while reading "
+		 "line", 0);
   }
 }
 

@@ -94,18 +94,6 @@ static int idle_wait (struct imapd *s, struct idle_state *st)
   }
 }
 
-/* No word from the client for LIM_IMAP_TIMEOUT_AUTH: the same BYE and
- * syslog line as the command loop's autologout (main.c), which UW's
- * administrators know as "Autologout user=... host=..." */
-static void __attribute__ ((noreturn)) idle_autologout (struct imapd *s)
-{
-  client_puts (s->client, "* BYE Autologout; idle for too long\r\n");
-  client_flush (s->client);
-  syslog (LOG_INFO, "Autologout user=%s host=%s", s->user ? s->user : "???",
-	  s->host);
-  session_deselect (s, 0);
-  exit (0);
-}
 
 /* The client went away during IDLE.  The command loop's next read sees
  * the EOF and ends the session with the usual syslog line; the tagged
@@ -138,7 +126,7 @@ void cmd_idle (struct imapd *s, const struct imap_arg *args, int uid)
 
   switch (idle_wait (s, &st)) {
   case 0:
-    idle_autologout (s);
+    session_autologout (s);
   case -1:
     idle_gone (s);
     return;
@@ -153,7 +141,7 @@ void cmd_idle (struct imapd *s, const struct imap_arg *args, int uid)
     buf_free (&line);
     return;
   }
-  if (r == CLIENT_TIMEOUT) idle_autologout (s);
+  if (r == CLIENT_TIMEOUT) session_autologout (s);
   idle_unnudge (s, &st);
   if (r == CLIENT_COMMAND && !strcasecmp (buf_cstr (&line), "DONE"))
     reply_ok (s, "IDLE completed");

@@ -250,7 +250,15 @@ void session_install_callbacks (struct imapd *s);
  * data.  Returns 0 or -1 (reply set). */
 int session_select (struct imapd *s, const char *mailbox, int readonly);
 void session_deselect (struct imapd *s, int expunge);
-/* End the session: "* BYE text", flush, syslog, close the mailbox, exit. */
+/* End a session that was not a LOGOUT: "* BYE bye" unless bye is NULL
+ * (the client is gone), the syslog line "reason user=... host=..." that
+ * administrators know (UW wording), close the mailbox (saving it), exit
+ * with status. */
+void session_end (struct imapd *s, const char *bye, const char *reason,
+		  int status) __attribute__ ((noreturn));
+/* No command for too long (UW's BYE and "Autologout" syslog line) */
+void session_autologout (struct imapd *s) __attribute__ ((noreturn));
+/* session_end (s, text, text, 0) */
 void session_bye (struct imapd *s, const char *text) __attribute__ ((noreturn));
 /* Mark elt's FLAGS as needing an untagged FETCH at the next update. */
 void session_flags_dirty (struct imapd *s, unsigned long msgno);

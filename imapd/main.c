@@ -168,20 +168,6 @@ greet (struct imapd *s)
   client_flush (s->client);
 }
 
-/* The end of a session that was not a LOGOUT: optional BYE, the syslog
- * line administrators know (UW wording), close the mailbox, exit. */
-static void __attribute__ ((noreturn))
-end_session (struct imapd *s, const char *bye, const char *reason, int status)
-{
-  if (bye) {
-    client_printf (s->client, "* BYE %s\r\n", bye);
-    client_flush (s->client);
-  }
-  syslog (LOG_INFO, "%s user=%s host=%s", reason, s->user ? s->user : "???",
-	  s->host);
-  session_deselect (s, 0);
-  exit (status);
-}
 
 /* SIGHUP, SIGTERM and SIGUSR2 end the session, but only between
  * commands or while waiting for the client, never half-way through a
@@ -217,12 +203,12 @@ end_if_signalled (struct imapd *s)
   case 0:
     return;
   case SIGHUP:
-    end_session (s, NULL, "Hangup", 0);
+    session_end (s, NULL, "Hangup", 0);
   case SIGUSR2:
-    end_session (s, "Killed (lost mailbox lock)",
+    session_end (s, "Killed (lost mailbox lock)",
 		 "Killed (lost mailbox lock)", 0);
   default:
-    end_session (s, "Server shutting down", "Killed (terminated)", 0);
+    session_end (s, "Server shutting down", "Killed (terminated)", 0);
   }
 }
 
@@ -261,20 +247,20 @@ read_failed (struct imapd *s, enum client_read r, const char *tag,
   struct buf why = BUF_INIT;
   switch (r) {
   case CLIENT_TIMEOUT:
-    end_session (s, "Autologout; idle for too long", "Autologout", 0);
+    session_autologout (s);
   case CLIENT_EOF:
-    end_session (s, NULL, "Unexpected client disconnect, while reading "
+    session_end (s, NULL, "Unexpected client disconnect, while reading "
 		 "line", 0);
   case CLIENT_TOO_BIG:
     if (!error)
       error = "Command too long";
     if (!resync)
-      end_session (s, error, error, 1);
+      session_end (s, error, error, 1);
     protocol_error (s, tag, error);
     return;
   default:			/* UW: "<error>, while reading line" */
     buf_printf (&why, "%s, while reading line", error ? error : "Read error");
-    end_session (s, NULL, buf_cstr (&why), 1);
+    session_end (s, NULL, buf_cstr (&why), 1);
   }
 }
 
@@ -300,9 +286,9 @@ command_loop (struct imapd *s)
       read_failed (s, r, tag, resync, error);
     s->last_activity_ms = client_now_ms ();
     if (s->state == STATE_LOGOUT)
-      end_session (s, NULL, "Logout", 0);
+      session_end (s, NULL, "Logout", 0);
     if (client_failed (s->client))
-      end_session (s, NULL, "Write error, while writing text", 1);
+      session_end (s, NULL, "Write error, while writing text", 1);
     if (s->bad_count >= LIM_IMAP_BAD_COMMANDS)
       session_bye (s, "Too many protocol errors");
     if (s->login_failures >= LIM_IMAP_LOGIN_FAILURES)

@@ -510,14 +510,29 @@ session_deselect (struct imapd *s, int expunge)
 }
 
 void
-session_bye (struct imapd *s, const char *text)
+session_end (struct imapd *s, const char *bye, const char *reason,
+	     int status)
 {
-  client_printf (s->client, "* BYE %.*s\r\n", (int) line_len (text), text);
-  client_flush (s->client);
-  syslog (LOG_INFO, "%.*s user=%s host=%s", (int) line_len (text), text,
+  if (bye) {
+    client_printf (s->client, "* BYE %.*s\r\n", (int) line_len (bye), bye);
+    client_flush (s->client);
+  }
+  syslog (LOG_INFO, "%.*s user=%s host=%s", (int) line_len (reason), reason,
 	  s->user ? s->user : "???", s->host);
   session_deselect (s, 0);
-  exit (0);
+  exit (status);
+}
+
+void
+session_autologout (struct imapd *s)
+{
+  session_end (s, "Autologout; idle for too long", "Autologout", 0);
+}
+
+void
+session_bye (struct imapd *s, const char *text)
+{
+  session_end (s, text, text, 0);
 }
 
 int

@@ -53,11 +53,19 @@ def session():
     if ROOT:
         argv = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
                 "--clear-groups"] + argv
+    # An ASan build must tolerate libfaketime's LD_PRELOAD coming first
     env = dict(os.environ, HOME=home)
+    env["ASAN_OPTIONS"] = ":".join(
+        o for o in (os.environ.get("ASAN_OPTIONS", ""),
+                    "verify_asan_link_order=0") if o)
     procs = []
 
-    def start():
-        p = subprocess.Popen(argv, stdin=subprocess.PIPE,
+    def start(prefix=()):
+        cmd = argv
+        if prefix:              # e.g. faketime, run as the session user
+            i = argv.index(IMAPD)
+            cmd = argv[:i] + list(prefix) + argv[i:]
+        p = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=env)
         procs.append(p)
@@ -71,9 +79,9 @@ def session():
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def readline_until(p, prefix):
+def readline_until(p, prefix, seconds=10):
     lines = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         line = p.stdout.readline()
         assert line, "imapd closed its output; got %r" % lines
@@ -147,3 +155,24 @@ def test_signal_during_idle(session):
     assert p.returncode == 0, (out, err)
     assert b"* BYE Server shutting down" in out, out
     assert b"Killed (terminated) user=" in err, err
+
+
+def test_idle_autologout(session):
+    """IDLE ends with UW's autologout after 30 minutes without a word from
+    the client.  libfaketime runs imapd's clocks 1000 times fast, so this
+    takes a few seconds; the mailbox is saved on the way out."""
+    start, inbox = session
+    p = start(("faketime", "-f", "+0 x1000"))
+    flag_and_wait(p)
+    p.stdin.write(b"c IDLE\r\n")
+    p.stdin.flush()
+    readline_until(p, b"+ ")
+    # stdin stays open: the client is silent, not gone
+    lines = readline_until(p, b"* BYE")
+    assert lines[-1].startswith(b"* BYE Autologout; idle for too long"), lines
+    assert p.wait(timeout=30) == 0
+    err = p.stderr.read()
+    assert b"Autologout user=" in err, err
+    with open(inbox, "rb") as f:
+        data = f.read()
+    assert b"X-Status: F" in data[data.index(b"Subject: two"):], data
