@@ -33,7 +33,7 @@ struct append_ctx {
 static struct {
   int got;
   unsigned long validity;
-  struct buf set;
+  struct set_writer set;
 } auid;
 
 /* ---------------------------------------------------------------- flags */
@@ -229,12 +229,7 @@ static void append_uid (char *mailbox, unsigned long uidvalidity,
   (void) mailbox;
   auid.got = 1;
   auid.validity = uidvalidity;
-  for (; set; set = set->next) {
-    if (auid.set.len) buf_putc (&auid.set, ',');
-    if (set->last && set->last != set->first)
-      buf_printf (&auid.set, "%lu:%lu", set->first, set->last);
-    else buf_printf (&auid.set, "%lu", set->first);
-  }
+  set_writer_add_set (&auid.set, set);
 }
 
 /* -------------------------------------------------------------- command */
@@ -257,7 +252,7 @@ void cmd_append (struct imapd *s, const struct imap_arg *args, int uid)
     return;
   }
   auid.got = 0;
-  buf_reset (&auid.set);
+  set_writer_free (&auid.set);
   old = mail_parameters (NIL, GET_APPENDUID, NIL);
   mail_parameters (NIL, SET_APPENDUID, (void *) append_uid);
   ok = mail_append_multiple (NIL, (char *) name, append_next, &ctx);
@@ -269,8 +264,8 @@ void cmd_append (struct imapd *s, const struct imap_arg *args, int uid)
       reply_no (s, "[TRYCREATE] Must create mailbox before append");
     else reply_no_lasterror (s, "APPEND failed");
   }
-  else if (auid.got && auid.set.len)
+  else if (auid.got && auid.set.count)
     reply_ok (s, "[APPENDUID %lu %s] APPEND completed", auid.validity,
-	      auid.set.data);
+	      set_writer_text (&auid.set));
   else reply_ok (s, "APPEND completed");
 }

@@ -24,50 +24,14 @@ static int check_no_args (struct imapd *s, const struct imap_arg *args,
   return -1;
 }
 
-/* A set of numbers written as IMAP ranges "1:3,7", built in ascending
- * order one number at a time. */
-struct rangeset {
-  struct buf text;
-  unsigned long first, last;	/* the open range, when count > 0 */
-  unsigned long count;		/* numbers added */
-};
-
-static void range_flush (struct rangeset *r)
-{
-  if (!r->count) return;
-  if (r->text.len) buf_putc (&r->text, ',');
-  if (r->first == r->last) buf_printf (&r->text, "%lu", r->first);
-  else buf_printf (&r->text, "%lu:%lu", r->first, r->last);
-}
-
-/* Add n..m (n <= m, above everything added so far) */
-static void range_add (struct rangeset *r, unsigned long n, unsigned long m)
-{
-  if (r->count && n == r->last + 1) r->last = m;
-  else {
-    range_flush (r);
-    r->first = n;
-    r->last = m;
-  }
-  r->count += m - n + 1;
-}
-
-/* The finished text ("" when empty) */
-static const char *range_text (struct rangeset *r)
-{
-  range_flush (r);
-  r->count = 0;			/* flushed: a later add starts afresh */
-  return buf_cstr (&r->text);
-}
-
 /* UIDs of the messages marked elt->sequence, exactly (for COPYUID) */
-static void marked_uids_exact (MAILSTREAM *stream, struct rangeset *r)
+static void marked_uids_exact (MAILSTREAM *stream, struct set_writer *r)
 {
   unsigned long i, uid;
   for (i = 1; i <= stream->nmsgs; i++)
     if (mail_elt (stream, i)->sequence) {
       uid = mail_uid (stream, i);
-      range_add (r, uid, uid);
+      set_writer_add (r, uid, uid);
     }
 }
 
@@ -341,16 +305,10 @@ done:
 struct copyuid_capture {
   int got;
   unsigned long validity;
-  struct rangeset src, dst;
+  struct set_writer src, dst;
 };
 static struct copyuid_capture *capture;
 
-static void capture_set (struct rangeset *r, SEARCHSET *set)
-{
-  for (; set; set = set->next)
-    range_add (r, set->first < set->last ? set->first : set->last,
-	       set->first < set->last ? set->last : set->first);
-}
 
 /* A driver that knows both sides reports them here */
 static void copyuid_cb (MAILSTREAM *stream, char *mailbox,
@@ -361,8 +319,8 @@ static void copyuid_cb (MAILSTREAM *stream, char *mailbox,
   (void) mailbox;
   if (!capture || capture->got) return;
   capture->validity = uidvalidity;
-  capture_set (&capture->src, sourceset);
-  capture_set (&capture->dst, destset);
+  set_writer_add_set (&capture->src, sourceset);
+  set_writer_add_set (&capture->dst, destset);
   capture->got = 2;
 }
 
@@ -374,7 +332,7 @@ static void appenduid_cb (char *mailbox, unsigned long uidvalidity,
   (void) mailbox;
   if (!capture || capture->got) return;
   capture->validity = uidvalidity;
-  capture_set (&capture->dst, set);
+  set_writer_add_set (&capture->dst, set);
   capture->got = 1;
 }
 
@@ -386,9 +344,7 @@ static long copy_with_uids (struct imapd *s, const char *set,
   void *old_copy = mail_parameters (NIL, GET_COPYUID, NIL);
   void *old_append = mail_parameters (NIL, GET_APPENDUID, NIL);
   long ok;
-  memset (cap, 0, sizeof *cap);
-  buf_init (&cap->src.text);
-  buf_init (&cap->dst.text);
+  memset (cap, 0, sizeof *cap);	/* both set writers empty */
   capture = cap;
   mail_parameters (NIL, SET_COPYUID, (void *) copyuid_cb);
   mail_parameters (NIL, SET_APPENDUID, (void *) appenduid_cb);
@@ -408,16 +364,16 @@ static const char *copyuid_code (struct copyuid_capture *cap, struct buf *b)
   unsigned long ns = cap->src.count, nd = cap->dst.count;
   const char *src, *dst;
   if (!cap->got || !ns || ns != nd || !cap->validity) return NULL;
-  src = range_text (&cap->src);
-  dst = range_text (&cap->dst);
+  src = set_writer_text (&cap->src);
+  dst = set_writer_text (&cap->dst);
   buf_printf (b, "COPYUID %lu %s %s", cap->validity, src, dst);
   return b->data;
 }
 
 static void capture_free (struct copyuid_capture *cap)
 {
-  buf_free (&cap->src.text);
-  buf_free (&cap->dst.text);
+  set_writer_free (&cap->src);
+  set_writer_free (&cap->dst);
 }
 
 /* Arguments of COPY and MOVE: sequence-set mailbox.  0 or -1 (BAD) */

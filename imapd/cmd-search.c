@@ -147,33 +147,20 @@ static void search_reply_classic (struct imapd *s, int uid)
   numout_flush (&o);
 }
 
-/* Append the run first:last to a compact sequence set */
-static void search_put_run (struct buf *b, unsigned long first,
-			    unsigned long last)
-{
-  if (b->len) buf_putc (b, ',');
-  if (first == last) buf_printf (b, "%lu", first);
-  else buf_printf (b, "%lu:%lu", first, last);
-}
-
 /* "* ESEARCH (TAG "t") [UID] MIN n MAX n ALL set COUNT n" */
 static void search_reply_esearch (struct imapd *s, int uid, unsigned int ret)
 {
   MAILSTREAM *st = s->stream;
-  struct buf all = BUF_INIT;
-  unsigned long i, n, count = 0, min = 0, max = 0, run = 0;
+  struct set_writer all = SET_WRITER_INIT;
+  unsigned long i, n, count = 0, min = 0, max = 0;
 
   for (i = 1; i <= st->nmsgs; i++) {
     if (!mail_elt (st, i)->searched) continue;
     n = uid ? mail_uid (st, i) : i;
-    if (!count++) min = run = n;
-    else if (n != max + 1) {	/* a run ended at max */
-      if (ret & RET_ALL) search_put_run (&all, run, max);
-      run = n;
-    }
+    if (!count++) min = n;
     max = n;
+    if (ret & RET_ALL) set_writer_add (&all, n, n);
   }
-  if (count && (ret & RET_ALL)) search_put_run (&all, run, max);
   client_puts (s->client, "* ESEARCH (TAG ");
   out_string (s->client, s->tag, strlen (s->tag));
   client_puts (s->client, ")");
@@ -182,11 +169,11 @@ static void search_reply_esearch (struct imapd *s, int uid, unsigned int ret)
   if (count && (ret & RET_MAX)) client_printf (s->client, " MAX %lu", max);
   if (count && (ret & RET_ALL)) {
     client_puts (s->client, " ALL ");
-    client_write (s->client, all.data, all.len);
+    client_puts (s->client, set_writer_text (&all));
   }
   if (ret & RET_COUNT) client_printf (s->client, " COUNT %lu", count);
   client_puts (s->client, "\r\n");
-  buf_free (&all);
+  set_writer_free (&all);
 }
 
 void cmd_search (struct imapd *s, const struct imap_arg *args, int uid)

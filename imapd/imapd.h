@@ -169,6 +169,21 @@ void out_nstring (struct client *c, const char *s, size_t len); /* NULL: NIL */
 void out_astring (struct client *c, const char *s);	/* atom when safe */
 void out_literal (struct client *c, const char *s, size_t len);
 void out_literal8 (struct client *c, const char *s, size_t len); /* ~{n} */
+/* A sequence set as IMAP writes it ("1:3,7"), built from numbers or runs
+ * added in ascending order (COPYUID, APPENDUID, ESEARCH ALL).  Start from
+ * SET_WRITER_INIT; count is how many numbers were added. */
+struct set_writer {
+  struct buf text;
+  unsigned long first, last;	/* the open run */
+  int open;
+  unsigned long count;
+};
+#define SET_WRITER_INIT { BUF_INIT, 0, 0, 0, 0 }
+void set_writer_add (struct set_writer *w, unsigned long n, unsigned long m);
+void set_writer_add_set (struct set_writer *w, const SEARCHSET *set);
+const char *set_writer_text (struct set_writer *w);	/* "" when empty */
+void set_writer_free (struct set_writer *w);
+
 /* "(\Seen \Answered kw ...)" for elt; \Recent included when set */
 void out_flags (struct client *c, MAILSTREAM *stream, MESSAGECACHE *elt);
 /* PERMANENTFLAGS list "(\Answered ... \*)" for the stream */

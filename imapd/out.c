@@ -88,3 +88,49 @@ void out_literal8 (struct client *c, const char *s, size_t len)
   client_printf (c, "~{%zu}\r\n", len);
   client_write (c, s, len);
 }
+
+/* ------------------------------------------------------ sequence sets */
+
+static void set_writer_flush (struct set_writer *w)
+{
+  if (!w->open) return;
+  if (w->text.len) buf_putc (&w->text, ',');
+  if (w->first == w->last) buf_printf (&w->text, "%lu", w->first);
+  else buf_printf (&w->text, "%lu:%lu", w->first, w->last);
+  w->open = 0;
+}
+
+void set_writer_add (struct set_writer *w, unsigned long n, unsigned long m)
+{
+  if (n > m) {
+    unsigned long t = n;
+    n = m;
+    m = t;
+  }
+  if (w->open && n == w->last + 1) w->last = m;
+  else {
+    set_writer_flush (w);
+    w->first = n;
+    w->last = m;
+    w->open = 1;
+  }
+  w->count += m - n + 1;
+}
+
+void set_writer_add_set (struct set_writer *w, const SEARCHSET *set)
+{
+  for (; set; set = set->next)	/* last == 0: the single number first */
+    set_writer_add (w, set->first, set->last ? set->last : set->first);
+}
+
+const char *set_writer_text (struct set_writer *w)
+{
+  set_writer_flush (w);
+  return buf_cstr (&w->text);
+}
+
+void set_writer_free (struct set_writer *w)
+{
+  buf_free (&w->text);
+  memset (w, 0, sizeof *w);
+}

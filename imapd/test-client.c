@@ -567,6 +567,36 @@ static void test_out (void)
   conn_close (&k);
 }
 
+/* set_writer: the sets of COPYUID, APPENDUID and ESEARCH ALL */
+static void test_set_writer (void)
+{
+  struct set_writer w = SET_WRITER_INIT;
+  SEARCHSET a = { 0 }, b = { 0 }, c = { 0 };
+
+  CHECK_STREQ (set_writer_text (&w), "");
+  CHECK_INTEQ (w.count, 0);
+  set_writer_add (&w, 1, 1);
+  set_writer_add (&w, 2, 2);
+  set_writer_add (&w, 3, 5);
+  set_writer_add (&w, 7, 7);
+  set_writer_add (&w, 9, 8);		/* reversed: 8:9, joins 7 */
+  set_writer_add (&w, 4294967295UL, 4294967295UL);
+  CHECK_STREQ (set_writer_text (&w), "1:5,7:9,4294967295");
+  CHECK_INTEQ (w.count, 9);
+  set_writer_add (&w, 4294967296UL, 4294967296UL);	/* after text(): a new run */
+  CHECK_STREQ (set_writer_text (&w), "1:5,7:9,4294967295,4294967296");
+  set_writer_free (&w);
+  CHECK_STREQ (set_writer_text (&w), "");
+  /* SEARCHSET: last 0 is the single number first; adjacent ones join */
+  a.first = 10; a.last = 0; a.next = &b;
+  b.first = 11; b.last = 12; b.next = &c;
+  c.first = 20; c.last = 14;
+  set_writer_add_set (&w, &a);
+  CHECK_STREQ (set_writer_text (&w), "10:12,14:20");
+  CHECK_INTEQ (w.count, 10);
+  set_writer_free (&w);
+}
+
 int main (void)
 {
   struct conn k;
@@ -582,5 +612,6 @@ int main (void)
   test_output ();
   test_io_layer ();
   test_out ();
+  test_set_writer ();
   return unit_done ();
 }
