@@ -51,7 +51,7 @@ $(error BUILDDIR must not be empty)
 endif
 
 # -g always, whatever CFLAGS says; sanitizer flags come last so their -O1 wins.
-ALL_CPPFLAGS := -Ic-client -Ic-client/bamboo -I$(BUILDDIR) -DMAILSPOOL='"$(MAILSPOOL)"' $(CPPFLAGS)
+ALL_CPPFLAGS := -Ic-client -Ic-client/bamboo -Iserver -I$(BUILDDIR) -DMAILSPOOL='"$(MAILSPOOL)"' $(CPPFLAGS)
 ALL_CFLAGS   := $(if $(filter -g,$(CFLAGS)),,-g) $(CFLAGS) $(SAN_FLAGS)
 ALL_LDFLAGS  := $(LDFLAGS) $(SAN_FLAGS)
 
@@ -64,6 +64,17 @@ LIB_SRCS  := $(call no_tests,$(wildcard $(foreach d,core proto drivers os,c-clie
 LIB_OBJS  := $(call obj_of,$(LIB_SRCS))
 LIBA      := $(BUILDDIR)/libc-client.a
 
+# server/: the code imapd and ipop3d share (connection, login), archived
+# and linked into both, with libcrypto (APOP/CRAM-MD5 digests).
+SRV_SRCS  := $(call no_tests,$(wildcard server/*.c))
+SRV_OBJS  := $(call obj_of,$(SRV_SRCS))
+SRV_LIBA  := $(BUILDDIR)/libbamboo-server.a
+SRV_USERS := imapd ipop3d server
+SRV_LIBS  := -lcrypto
+# $(call srv_link,DIR): what a link of DIR's code adds for server/
+srv_link = $(if $(filter $(SRV_USERS),$(1)),$(SRV_LIBA) $(SRV_LIBS))
+srv_dep = $(if $(filter $(SRV_USERS),$(1)),$(SRV_LIBA))
+
 # A program is built only when its directory holds .c files (test-*.c excepted).
 PROGRAM_DIRS := mtest imapd ipop3d mlock
 prog_srcs = $(call no_tests,$(wildcard $(1)/*.c))
@@ -73,7 +84,7 @@ PROG_BINS := $(addprefix $(BUILDDIR)/,$(PROGRAMS))
 # Unit tests sit beside their code: c-client/*/test-*.c link the library;
 # a program's own test-*.c (e.g. imapd/test-parse.c) also link that
 # program's modules except main.c.
-TEST_SRCS := $(wildcard c-client/*/test-*.c) \
+TEST_SRCS := $(wildcard c-client/*/test-*.c) $(wildcard server/test-*.c) \
 	$(foreach p,$(PROGRAM_DIRS),$(wildcard $(p)/test-*.c))
 TEST_NAMES := $(basename $(notdir $(TEST_SRCS)))
 TEST_BINS := $(addprefix $(BUILDDIR)/tests/,$(TEST_NAMES))
@@ -82,7 +93,7 @@ $(error unit test file names must be unique: $(sort $(TEST_SRCS)))
 endif
 
 
-ALL_OBJS  := $(LIB_OBJS) $(call obj_of,$(TEST_SRCS)) \
+ALL_OBJS  := $(LIB_OBJS) $(SRV_OBJS) $(call obj_of,$(TEST_SRCS)) \
 	$(foreach p,$(PROGRAMS),$(call obj_of,$(call prog_srcs,$(p))))
 
 CONFIG_H  := $(BUILDDIR)/bamboo-config.h
@@ -153,19 +164,25 @@ $(LIBA): $(LIB_OBJS) $(LIB_LIST)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJS)
 
+$(SRV_LIBA): $(SRV_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $(SRV_OBJS)
+
 # Per-program extra libraries may be set as e.g. imapd_LIBS.
 define PROGRAM_RULE
-$(BUILDDIR)/$(1): $(call obj_of,$(call prog_srcs,$(1))) $(LIBA) $(FLAGS_STAMP)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(call prog_srcs,$(1))) $(LIBA) $$($(1)_LIBS) $$(LIBS)
+$(BUILDDIR)/$(1): $(call obj_of,$(call prog_srcs,$(1))) $(call srv_dep,$(1)) $(LIBA) $(FLAGS_STAMP)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(call prog_srcs,$(1))) $(call srv_link,$(1)) $(LIBA) $$($(1)_LIBS) $$(LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
 
 # $(call test_prog_objs,SRC): a program test's extra objects (none for c-client)
-test_prog_objs = $(if $(filter c-client/%,$(1)),,$(call obj_of,$(filter-out %/main.c,$(call prog_srcs,$(patsubst %/,%,$(dir $(1)))))))
+test_prog_objs = $(if $(filter c-client/% server/%,$(1)),,$(call obj_of,$(filter-out %/main.c,$(call prog_srcs,$(patsubst %/,%,$(dir $(1)))))))
+test_dir = $(patsubst %/,%,$(dir $(1)))
 define TEST_RULE
-$(BUILDDIR)/tests/$(basename $(notdir $(1))): $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(LIBA) $(FLAGS_STAMP)
+$(BUILDDIR)/tests/$(basename $(notdir $(1))): $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(call srv_dep,$(call test_dir,$(1))) $(LIBA) $(FLAGS_STAMP)
 	@mkdir -p $$(@D)
-	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(LIBA) $$($(patsubst %/,%,$(dir $(1)))_LIBS) $$(LIBS)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $(call obj_of,$(1)) $(call test_prog_objs,$(1)) $(call srv_link,$(call test_dir,$(1))) $(LIBA) $$($(call test_dir,$(1))_LIBS) $$(LIBS)
 endef
 $(foreach t,$(TEST_SRCS),$(eval $(call TEST_RULE,$(t))))
 

@@ -4,6 +4,7 @@
  * Failures tell the client nothing but "failed"; the syslog (LOG_AUTH, as
  * UW) gets the user name and client address, never the password.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,24 +13,12 @@
 
 #include "imapd.h"
 
-/* A client-chosen name for syslog: printable, at most 80 bytes. */
-static void
-log_name (struct buf *b, const char *name, size_t len)
-{
-  size_t i;
-  buf_reset (b);
-  for (i = 0; i < len && i < 80; i++) {
-    unsigned char c = (unsigned char) name[i];
-    buf_putc (b, (c >= 0x20 && c < 0x7f) ? c : '?');
-  }
-}
-
 static void
 login_failed (struct imapd *s, const char *user, const char *auth)
 {
   struct buf u = BUF_INIT, a = BUF_INIT;
-  log_name (&u, user, strlen (user));
-  log_name (&a, auth, strlen (auth));
+  login_log_name (&u, user);
+  login_log_name (&a, auth);
   syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
 	  buf_cstr (&u), buf_cstr (&a), s->host);
   buf_free (&u);
@@ -45,9 +34,9 @@ static void
 try_login (struct imapd *s, const char *user, const char *password,
 	   const char *how)
 {
-  struct imapd_account acct;
+  struct server_account acct;
   const char *error = NULL;
-  int r = login_check (s->passwd_file, user, password, &acct, &error);
+  int r = login_check (&s->opt, user, password, &acct, &error);
   if (r < 0) {
     syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
 	    error ? error : "unknown");
@@ -59,10 +48,7 @@ try_login (struct imapd *s, const char *user, const char *password,
     return;
   }
   /* Not root: we can only be the account we already run as. */
-  if (geteuid () != 0 && acct.uid != geteuid ()) {
-    syslog (LOG_ERR, "Login configuration error host=%s: account %s has "
-	    "uid %lu but imapd runs as uid %lu without root", s->host,
-	    acct.user, (unsigned long) acct.uid, (unsigned long) geteuid ());
+  if (login_check_uid (&acct, s->host, "imapd")) {
     login_account_free (&acct);
     login_failed (s, user, user);
     return;
@@ -89,45 +75,6 @@ cmd_login (struct imapd *s, const struct imap_arg *args, int uid)
 
 /* ------------------------------------------------------- AUTHENTICATE */
 
-static int
-b64_value (unsigned char c)
-{
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-/* Strict base64 (RFC 4648, padding required): 0, or -1 when invalid. */
-static int
-b64_decode (const char *in, size_t len, struct buf *out)
-{
-  size_t i;
-  buf_reset (out);
-  if (len % 4)
-    return -1;
-  for (i = 0; i < len; i += 4) {
-    int v[4], k, pad = 0;
-    for (k = 0; k < 4; k++) {
-      unsigned char c = (unsigned char) in[i + k];
-      if (c == '=' && i + 4 == len && k >= 2) {
-	v[k] = 0;
-	pad++;
-      }
-      else if (pad || (v[k] = b64_value (c)) < 0)
-	return -1;
-    }
-    buf_putc (out, (v[0] << 2) | (v[1] >> 4));
-    if (pad < 2)
-      buf_putc (out, ((v[1] & 15) << 4) | (v[2] >> 2));
-    if (pad < 1)
-      buf_putc (out, ((v[2] & 3) << 6) | v[3]);
-  }
-  return 0;
-}
-
 /* Read the client's response to "+ ".  1 with the line, 0 after a reply
  * was set; a dead connection ends the session. */
 static int
@@ -151,22 +98,13 @@ read_response (struct imapd *s, struct buf *line)
   }
 }
 
-/* RFC 4616: [authzid] NUL authcid NUL passwd.  We log in authcid; an
- * authzid naming someone else would be proxy login, which we do not do. */
+/* RFC 4616.  We log in authcid; an authzid naming someone else would be
+ * proxy login, which we do not do. */
 static void
 auth_plain (struct imapd *s, struct buf *msg)
 {
-  char *authz = msg->data ? msg->data : "", *authc, *pass;
-  size_t len = msg->len;
-  authc = memchr (authz, '\0', len);
-  pass = authc ? memchr (authc + 1, '\0', len - (authc + 1 - authz)) : NULL;
-  if (!authc || !pass || memchr (pass + 1, '\0', len - (pass + 1 - authz))) {
-    reply_bad (s, "Invalid PLAIN authentication response");
-    return;
-  }
-  authc++;
-  pass++;
-  if (!*authc) {
+  const char *authz, *authc, *pass;
+  if (sasl_plain_split (msg, &authz, &authc, &pass)) {
     reply_bad (s, "Invalid PLAIN authentication response");
     return;
   }
@@ -209,7 +147,7 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
   }
   if (resp_len == 1 && resp[0] == '*')
     reply_bad (s, "AUTHENTICATE aborted");
-  else if (b64_decode (resp, resp_len, &msg))
+  else if (sasl_base64_decode (resp, resp_len, &msg))
     reply_bad (s, "Invalid base64 in AUTHENTICATE response");
   else
     auth_plain (s, &msg);
@@ -226,4 +164,29 @@ void
 cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
 {
   reply_bad (s, "STARTTLS not available");
+}
+
+void
+login_complete (struct imapd *s, const struct server_account *acct,
+		const char *how)
+{
+  struct buf caps = BUF_INIT;
+  login_drop_privileges (acct);
+  env_init (acct->user, acct->home);
+  if (chdir (acct->home))
+    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
+	    acct->home, strerror (errno));
+  client_set_authenticated (s->client, 1);
+  s->user = cpystr (acct->user);
+  s->home = cpystr (acct->home);
+  s->state = STATE_AUTHENTICATED;
+  if (!how || !strcmp (how, "LOGIN"))
+    syslog (LOG_INFO, "Login user=%s host=%s", s->user, s->host);
+  else
+    syslog (LOG_INFO, "Authenticated user=%s host=%s mech=%s", s->user,
+	    s->host, how);
+  session_capabilities (s, &caps);
+  reply_ok (s, "[CAPABILITY %s] User %s authenticated", buf_cstr (&caps),
+	    s->user);
+  buf_free (&caps);
 }

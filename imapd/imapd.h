@@ -4,8 +4,9 @@
  *
  *   parse.c      bytes of one whole command -> tag, name, argument tree
  *                (pure: no I/O; fuzzed through fuzz/fuzz-imap-command.c)
- *   client.c     connection I/O: reading a command with its literals under
- *                the limits, buffered output, timeouts (CLOCK_MONOTONIC)
+ *   reader.c     reading one command with its literals under the limits
+ *                (the connection itself, output and timeouts are shared
+ *                with ipop3d: server/client.c, server/server.h)
  *   out.c        IMAP output syntax: strings, literals, flags, envelopes,
  *                body structures
  *   session.c    the session: states, dispatch through the command table,
@@ -13,7 +14,7 @@
  *   commands.c   the command table (one row per command)
  *   main.c       process start: arguments, client address, syslog,
  *                greeting, the command loop
- *   login.c      account lookup, password check, privilege drop
+ *   (server/login.c: account lookup, password check, privilege drop)
  *   cmd-*.c      one file per command group
  *
  * Every limit is in c-client/bamboo/bamboo-limits.h (LIM_IMAP_*).
@@ -28,6 +29,7 @@
 #include "c-client.h"
 #include "bamboo/buf.h"
 #include "bamboo/bamboo-limits.h"
+#include "server.h"
 
 /* ------------------------------------------------------------ parse.c */
 
@@ -99,65 +101,20 @@ enum imap_flag_kind imap_flag_kind (const char *f);
 /* Unsigned 32-bit number (RFC 3501 number); 0 on success, -1 if not one. */
 int imap_arg_number (const struct imap_arg *a, unsigned long *n);
 
-/* ----------------------------------------------------------- client.c */
+/* ----------------------------------------------------------- reader.c */
 
-struct client;			/* one connection; opaque */
-
-/* What the connection reads and writes through.  TLS (the login issue)
- * replaces the plain fd functions with its own. */
-struct client_io {
-  ssize_t (*read) (void *ctx, void *buf, size_t len);
-  ssize_t (*write) (void *ctx, const void *buf, size_t len);
-  int (*pending) (void *ctx);	/* bytes buffered inside the layer (TLS) */
-  void *ctx;
-};
-
-struct client *client_new (int fd_in, int fd_out);
-void client_free (struct client *c);
-void client_set_io (struct client *c, const struct client_io *io);
-/* Limits in force: before login small, after login LIM_IMAP_LITERAL etc. */
-void client_set_authenticated (struct client *c, int yes);
-
-enum client_read {
-  CLIENT_COMMAND = 1,		/* *raw holds one whole command */
-  CLIENT_EOF = 0,		/* peer closed */
-  CLIENT_TIMEOUT = -1,		/* no input within the timeout */
-  CLIENT_ERROR = -2,		/* read error */
-  CLIENT_TOO_BIG = -3,		/* a limit was exceeded; *error_r says which;
-				   *tag_r is the tag when one was read.  The
-				   input is resynchronised (rest of the
-				   command discarded) when resync is set,
-				   otherwise the session must end with BYE. */
-};
-
-/* Read one whole command into raw (replacing it), sending "+ Ready for
- * literal data" for each synchronising literal.  timeout_ms bounds the
- * wait for the first byte and for each later chunk; -1 waits forever. */
+/* The connection is server/client.c (server.h).  Read one whole command
+ * into raw (replacing it), sending "+ Ready for literal data" for each
+ * synchronising literal.  timeout_ms bounds the wait for the first byte
+ * and for each later chunk; -1 waits forever.  Limits: LIM_IMAP_LINE, and
+ * the literal and command sizes for the client's authenticated state.
+ * CLIENT_TOO_BIG: *error_r says which limit; *tag_r is the tag when one
+ * was read; the input is resynchronised (rest of the command discarded)
+ * when *resync is set, otherwise the session must end with BYE. */
 enum client_read client_read_command (struct client *c, struct buf *raw,
 				      int timeout_ms, char *tag_r,
 				      size_t tag_size, int *resync,
 				      const char **error_r);
-/* Read one plain line (IDLE's DONE, AUTHENTICATE responses), without CRLF.
- * Same return codes; CLIENT_TOO_BIG when longer than max. */
-enum client_read client_read_line (struct client *c, struct buf *line,
-				   size_t max, int timeout_ms,
-				   const char **error_r);
-/* 1 when input is buffered or arrives within timeout_ms, 0 on timeout,
- * -1 on EOF or error. */
-int client_wait_input (struct client *c, int timeout_ms);
-
-/* Output is buffered; client_flush() writes it out.  A write failure is
- * remembered: client_failed() then returns 1 and later output is dropped. */
-void client_write (struct client *c, const void *data, size_t len);
-void client_puts (struct client *c, const char *s);
-void client_printf (struct client *c, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
-int client_flush (struct client *c);
-int client_failed (const struct client *c);
-/* When *flag becomes non-zero (a signal handler sets it) every wait for
- * input or output gives up (read: CLIENT_ERROR; wait_input: -1). */
-void client_set_interrupt (volatile sig_atomic_t *flag);
-/* Milliseconds from the CLOCK_MONOTONIC clock; all timers use it. */
-int64_t client_now_ms (void);
 
 /* -------------------------------------------------------------- out.c */
 
@@ -242,7 +199,7 @@ struct imapd {
   int test_mode;		/* preauthenticated over a pipe */
 
   /* options (main.c) */
-  const char *passwd_file;	/* account file for LOGIN */
+  struct server_options opt;	/* account file, secrets file */
   const char *alert_file;	/* /etc/imapd.alert */
 };
 
@@ -316,28 +273,11 @@ struct imapd_command {
 
 const struct imapd_command *imapd_command_find (const char *name);
 
-/* ------------------------------------------------------------ login.c */
+/* ---------------------------------------------------------- cmd-auth.c */
 
-struct imapd_account {
-  char *user;
-  char *home;
-  uid_t uid;
-  gid_t gid;
-};
-
-/* Check user/password against the account file.  Returns 1 and fills acct
- * on success, 0 on a bad user or password (no detail), -1 on a
- * configuration error (*error_r says what, for syslog only). */
-int login_check (const char *passwd_file, const char *user,
-		 const char *password, struct imapd_account *acct,
-		 const char **error_r);
-void login_account_free (struct imapd_account *acct);
-/* setgroups/setgid/setuid to acct, then verify root cannot come back;
- * fatal on any failure.  A no-op when already running as acct->uid. */
-void login_drop_privileges (const struct imapd_account *acct);
 /* After a successful check: drop privileges, env_init, chdir home, set
  * state AUTHENTICATED, syslog "Login user=... host=...". */
-void login_complete (struct imapd *s, const struct imapd_account *acct,
+void login_complete (struct imapd *s, const struct server_account *acct,
 		     const char *how);
 
 /* ----------------------------------------------------------- handlers */

@@ -3,7 +3,6 @@
  * command loop.  Everything a command does happens in session.c and the
  * cmd-*.c handlers; this file only starts and ends the session.
  */
-#include <crypt.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -13,9 +12,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "imapd.h"
@@ -29,87 +25,23 @@ static void
 usage (FILE *out, const char *program)
 {
   fprintf (out,
-	   "usage: %s [--passwd FILE] [--config FILE] [--alert FILE] "
+	   "usage: %s [--passwd FILE] [--secrets FILE] [--config FILE] "
+	   "[--alert FILE] "
 	   "[--syslog-stderr]\n"
 	   "       %s --make-password | --version | --help\n"
 	   "IMAP4rev1 server on stdin/stdout (see imapd(8)).\n"
 	   "  --passwd FILE     account file for LOGIN "
 	   "(user:hash:uid:gid:gecos:home:shell)\n"
+	   "  --secrets FILE    CRAM-MD5/APOP secrets, used while the file "
+	   "exists\n"
+	   "                    (default %s)\n"
 	   "  --config FILE     c-client configuration instead of %s\n"
 	   "  --alert FILE      alert text shown after login (default %s)\n"
 	   "  --syslog-stderr   copy syslog lines to stderr\n"
 	   "  --make-password   read a password on stdin, print its crypt(3) "
 	   "hash\n",
-	   program, program, SYSCONFIG, DEFAULT_ALERT_FILE);
-}
-
-/* --make-password: one line from stdin -> a hash for the account file */
-static int
-make_password (void)
-{
-  struct buf line = BUF_INIT;
-  char *salt, *hash;
-  void *data = NULL;
-  int size = 0, r;
-
-  r = buf_getline (stdin, &line, 4096);
-  if (r != 1) {
-    fprintf (stderr, "imapd: --make-password: %s\n",
-	     r ? "password too long" : "no password on stdin");
-    buf_free (&line);
-    return 1;
-  }
-  buf_truncate (&line, strcspn (buf_cstr (&line), "\r\n"));
-  if (!(salt = crypt_gensalt_ra (NULL, 0, NULL, 0)) ||
-      !(hash = crypt_ra (buf_cstr (&line), salt, &data, &size)) ||
-      *hash == '*') {
-    fprintf (stderr, "imapd: --make-password: crypt failed: %s\n",
-	     strerror (errno));
-    return 1;
-  }
-  printf ("%s\n", hash);
-  explicit_bzero (line.data, line.len);
-  buf_free (&line);
-  free (salt);
-  free (data);
-  return fflush (stdout) ? 1 : 0;
-}
-
-/* "[a.b.c.d]" from tcpserver's TCPREMOTEIP or the socket; "UNKNOWN" when
- * stdin is not a network connection. */
-static char *
-client_address (void)
-{
-  const char *env = getenv ("TCPREMOTEIP");
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
-  char text[INET6_ADDRSTRLEN] = "";
-  struct buf b = BUF_INIT;
-
-  if (env && *env && strlen (env) < INET6_ADDRSTRLEN)
-    snprintf (text, sizeof text, "%s", env);
-  else if (!getpeername (0, (struct sockaddr *) &sa, &len)) {
-    if (sa.ss_family == AF_INET)
-      inet_ntop (AF_INET, &((struct sockaddr_in *) &sa)->sin_addr, text,
-		 sizeof text);
-    else if (sa.ss_family == AF_INET6)
-      inet_ntop (AF_INET6, &((struct sockaddr_in6 *) &sa)->sin6_addr, text,
-		 sizeof text);
-  }
-  if (!*text)
-    return cpystr ("UNKNOWN");
-  buf_printf (&b, "[%s]", text);
-  return buf_detach (&b);
-}
-
-static int
-stdin_is_tcp (void)
-{
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
-  if (getsockname (0, (struct sockaddr *) &sa, &len))
-    return 0;
-  return sa.ss_family == AF_INET || sa.ss_family == AF_INET6;
+	   program, program, SERVER_SECRETS_DEFAULT, SYSCONFIG,
+	   DEFAULT_ALERT_FILE);
 }
 
 static int
@@ -190,7 +122,7 @@ catch_signals (void)
   sigaction (SIGHUP, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
   sigaction (SIGUSR2, &sa, NULL);
-  client_set_interrupt (&got_signal);
+  client_set_interrupt (&got_signal, NULL);
 }
 
 /* UW's wording: a hangup has nobody left to say goodbye to; the kiss of
@@ -302,6 +234,7 @@ main (int argc, char *argv[])
   static const struct option options[] = {
     { "passwd", required_argument, NULL, 'p' },
     { "config", required_argument, NULL, 'c' },
+    { "secrets", required_argument, NULL, 'S' },
     { "alert", required_argument, NULL, 'a' },
     { "syslog-stderr", no_argument, NULL, 's' },
     { "make-password", no_argument, NULL, 'm' },
@@ -317,13 +250,15 @@ main (int argc, char *argv[])
   s->program = (argc > 0 && argv[0]) ?
     ((slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0]) : "imapd";
   s->alert_file = DEFAULT_ALERT_FILE;
+  s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
   while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
     switch (opt) {
-    case 'p': s->passwd_file = optarg; break;
+    case 'p': s->opt.passwd_file = optarg; break;
+    case 'S': s->opt.secrets_file = optarg; break;
     case 'c': env_config_path (optarg); break;
     case 'a': s->alert_file = optarg; break;
     case 's': log_stderr = 1; break;
-    case 'm': return make_password ();
+    case 'm': return login_make_password ("imapd");
     case 'V': printf ("imapd (Bamboo IMAP) %s\n", BAMBOO_VERSION); return 0;
     case 'h': usage (stdout, s->program); return 0;
     default: usage (stderr, s->program); return 2;
@@ -338,13 +273,13 @@ main (int argc, char *argv[])
   signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
   s->client = client_new (0, 1);
   catch_signals ();
-  s->host = client_address ();
+  s->host = server_client_address ();
   env_config_load_once ();	/* the configured host name, if any */
   s->localhost = cpystr (mylocalhost ());
   s->state = STATE_NOT_AUTHENTICATED;
   buf_init (&s->reply);
   session_install_callbacks (s);
-  if (geteuid () != 0 && !stdin_is_tcp ())
+  if (geteuid () != 0 && !server_stdin_is_tcp ())
     preauthenticate (s);
   greet (s);
   s->last_activity_ms = client_now_ms ();

@@ -1,5 +1,5 @@
 /*
- * Unit tests for imapd/client.c (reading commands with literals under the
+ * Unit tests for server/client.c and imapd/reader.c (reading commands with literals under the
  * limits, timeouts, EOF, buffered output, write failures) and imapd/out.c
  * (IMAP string syntax), over pipes and a socketpair.
  */

@@ -26,6 +26,16 @@ static char *home_path;
 
 /* ------------------------------------------------------------ helpers */
 
+/* options naming only an account file (no secrets file) */
+static const struct server_options *
+opts (const char *passwd_file)
+{
+  static struct server_options o;
+  o.passwd_file = passwd_file;
+  o.secrets_file = NULL;
+  return &o;
+}
+
 static char *
 path_in (const char *name)
 {
@@ -96,7 +106,7 @@ h_init (struct harness *h)
   h->s.host = "[test]";
   h->s.localhost = "test.example";
   h->s.program = "imapd";
-  h->s.passwd_file = passwd_path;
+  h->s.opt.passwd_file = passwd_path;
   buf_init (&h->s.reply);
   session_install_callbacks (&h->s);
 }
@@ -213,11 +223,11 @@ setup_accounts (void)
 static void
 test_login_check (void)
 {
-  struct imapd_account a;
+  struct server_account a;
   const char *err = NULL;
   char *missing = path_in ("no-such-file");
 
-  CHECK_INTEQ (login_check (passwd_path, "user", "secret", &a, &err), 1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "user", "secret", &a, &err), 1);
   CHECK_STREQ (a.user, "user");
   CHECK_STREQ (a.home, home_path);
   CHECK_INTEQ (a.uid, test_uid ());
@@ -225,33 +235,33 @@ test_login_check (void)
   login_account_free (&a);
   CHECK (a.user == NULL && a.home == NULL);
 
-  CHECK_INTEQ (login_check (passwd_path, "noshell", "secret", &a, &err), 1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "noshell", "secret", &a, &err), 1);
   login_account_free (&a);
-  CHECK_INTEQ (login_check (passwd_path, "user", "Secret", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "user", "Secret", &a, &err), 0);
   CHECK (a.user == NULL);
-  CHECK_INTEQ (login_check (passwd_path, "user", "", &a, &err), 0);
-  CHECK_INTEQ (login_check (passwd_path, "User", "secret", &a, &err), 0);
-  CHECK_INTEQ (login_check (passwd_path, "use", "secret", &a, &err), 0);
-  CHECK_INTEQ (login_check (passwd_path, "nobody-here", "secret", &a, &err),
+  CHECK_INTEQ (login_check (opts (passwd_path), "user", "", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "User", "secret", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "use", "secret", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "nobody-here", "secret", &a, &err),
 	       0);
-  CHECK_INTEQ (login_check (passwd_path, "# accounts for test-login", "x",
+  CHECK_INTEQ (login_check (opts (passwd_path), "# accounts for test-login", "x",
 			    &a, &err), 0);
   /* locked, empty and "*" hashes never match, whatever is typed */
-  CHECK_INTEQ (login_check (passwd_path, "locked", "secret", &a, &err), 0);
-  CHECK_INTEQ (login_check (passwd_path, "empty", "", &a, &err), 0);
-  CHECK_INTEQ (login_check (passwd_path, "star", "*", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "locked", "secret", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "empty", "", &a, &err), 0);
+  CHECK_INTEQ (login_check (opts (passwd_path), "star", "*", &a, &err), 0);
   /* configuration errors name the problem, for syslog */
-  CHECK_INTEQ (login_check (passwd_path, "rootish", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "rootish", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "root"));
-  CHECK_INTEQ (login_check (passwd_path, "baduid", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "baduid", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "uid"));
-  CHECK_INTEQ (login_check (passwd_path, "relhome", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "relhome", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "absolute"));
-  CHECK_INTEQ (login_check (passwd_path, "short", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (passwd_path), "short", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "fields"));
-  CHECK_INTEQ (login_check (missing, "user", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (missing), "user", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "no-such-file"));
-  CHECK_INTEQ (login_check (NULL, "user", "secret", &a, &err), -1);
+  CHECK_INTEQ (login_check (opts (NULL), "user", "secret", &a, &err), -1);
   CHECK (err && strstr (err, "--passwd"));
   fs_give ((void **) &missing);
 }
@@ -261,7 +271,7 @@ test_login_check (void)
 static void
 child_drop (void)
 {
-  struct imapd_account a = { "user", "/", (uid_t) test_uid (),
+  struct server_account a = { "user", "/", (uid_t) test_uid (),
 			     (gid_t) test_gid () };
   login_drop_privileges (&a);
   CHECK_INTEQ (getuid (), test_uid ());
@@ -273,7 +283,7 @@ child_drop (void)
 static void
 child_drop_root (void)
 {
-  struct imapd_account a = { "root", "/", 0, 0 };
+  struct server_account a = { "root", "/", 0, 0 };
   login_drop_privileges (&a);	/* must not return */
   CHECK (!"login_drop_privileges returned for uid 0");
 }
@@ -457,7 +467,7 @@ static void
 child_mailbox (void)
 {
   struct harness *h = child_h;
-  struct imapd_account a = { "user", home_path, (uid_t) test_uid (),
+  struct server_account a = { "user", home_path, (uid_t) test_uid (),
 			     (gid_t) test_gid () };
   char *box = path_in ("home/box");
   const char *out;

@@ -70,7 +70,28 @@
 #define LIM_IMAP_TIMEOUT_NOAUTH 120	/* seconds idle before login */
 #define LIM_IMAP_TIMEOUT_AUTH 1800	/* seconds idle after login (30 min) */
 #define LIM_IMAP_IDLE_NUDGE 1740	/* IDLE: fake new-mail nudge (29 min) */
-#define LIM_IMAP_WRITE_TIMEOUT 900	/* seconds a stalled client may block
+
+/* Both servers (server/: connection I/O, account file) */
+#define LIM_SERVER_WRITE_TIMEOUT 900	/* seconds a stalled client may block
 					   one write */
+#define LIM_ACCOUNT_LINE 4096		/* bytes in an account or secrets file
+					   line */
+
+/* POP3 server (ipop3d): what one client may send.  Exceeding a limit gets
+ * -ERR, never a crash. */
+#define LIM_POP3_LINE 1024		/* bytes in a command line, CRLF not
+					   counted (RFC 2449 asks for 255) */
+#define LIM_POP3_KEYWORD 4		/* letters in a command keyword */
+#define LIM_POP3_ARGS 8			/* arguments of one command */
+#define LIM_POP3_AUTH_RESPONSE 16384	/* bytes in one SASL response line */
+#define LIM_POP3_ERRORS 20		/* consecutive -ERR for bad commands,
+					   then the connection is closed */
+#define LIM_POP3_LOGIN_FAILURES 3	/* failed logins, then close */
+#define LIM_POP3_LOGIN_DELAY 3		/* seconds of delay per failed login */
+#define LIM_POP3_TIMEOUT_NOAUTH 180	/* seconds idle before login (UW: 3 min) */
+#define LIM_POP3_TIMEOUT 600		/* seconds idle after login (UW, RFC
+					   1939: at least 10 min) */
+#define LIM_POP3_KOD_IDLE 300		/* seconds idle before a kiss of death
+					   is obeyed (UW's KODTIMEOUT) */
 
 #endif

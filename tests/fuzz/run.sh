@@ -66,7 +66,7 @@ for src in "$TOP"/fuzz/fuzz-*.c; do
 	extra=$(sed -n 's|^/\* fuzz-link: \(.*\) \*/$|\1|p' "$src" | tr ' ' '\n' | sed "/^\$/d; s|^|$TOP/|")
 	# shellcheck disable=SC2086  # $san is a word list
 	if ! $CC -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-		-Wno-sign-compare $san -I"$TOP/c-client" -I"$TOP/c-client/bamboo" -I"$BUILDDIR" \
+		-Wno-sign-compare $san -I"$TOP/c-client" -I"$TOP/c-client/bamboo" -I"$TOP/server" -I"$BUILDDIR" \
 		-o "$tmp/replay-$name" "$src" $extra "$TOP/fuzz/replay.c" "$lib" -lcrypt \
 		>"$tmp/build-$name.log" 2>&1; then
 		bad "build fuzz-$name with replay.c"

@@ -1,8 +1,8 @@
 /*
- * client.c: the connection.  Reads whole commands (lines plus their
- * literals) under the LIM_IMAP_* limits, buffers output, and keeps every
+ * client.c: the connection of imapd and ipop3d.  Reads lines (and the
+ * pieces a protocol's own reader needs), buffers output, and keeps every
  * wait bounded: input by the caller's timeout, output by
- * LIM_IMAP_WRITE_TIMEOUT.
+ * LIM_SERVER_WRITE_TIMEOUT.
  *
  * Writes never block for long: on a socket the default layer uses
  * send(MSG_DONTWAIT) and on anything else it writes at most PIPE_BUF bytes
@@ -20,7 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include "imapd.h"
+#include "server.h"
 
 #define CLIENT_READ_CHUNK 16384
 #define CLIENT_OUT_FLUSH 65536		/* flush output beyond this much */
@@ -54,7 +54,7 @@ static ssize_t plain_write (void *ctx, const void *buf, size_t len)
   if (c->out_is_socket)
     return send (c->fd_out, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   /* a pipe: with room reported, PIPE_BUF bytes go without blocking */
-  r = wait_fd (c->fd_out, POLLOUT, LIM_IMAP_WRITE_TIMEOUT * 1000);
+  r = wait_fd (c->fd_out, POLLOUT, LIM_SERVER_WRITE_TIMEOUT * 1000);
   if (r <= 0) {
     if (!r) errno = ETIMEDOUT;
     return -1;
@@ -123,6 +123,11 @@ void client_set_authenticated (struct client *c, int yes)
   c->authenticated = yes ? 1 : 0;
 }
 
+int client_is_authenticated (const struct client *c)
+{
+  return c->authenticated;
+}
+
 int64_t client_now_ms (void)
 {
   struct timespec ts;
@@ -141,10 +146,19 @@ int client_failed (const struct client *c)
 /* Set by client_set_interrupt(): a signal that must end the session
  * (SIGHUP, SIGTERM) stops every wait instead of being retried. */
 static volatile sig_atomic_t *interrupt_flag;
+static int (*interrupt_check) (void);
 
-void client_set_interrupt (volatile sig_atomic_t *flag)
+void client_set_interrupt (volatile sig_atomic_t *flag, int (*check) (void))
 {
   interrupt_flag = flag;
+  interrupt_check = check;
+}
+
+/* An EINTR: give up the wait, or (no flag, or check says so) go on */
+static int interrupted (void)
+{
+  if (!interrupt_flag || !*interrupt_flag) return 0;
+  return !interrupt_check || interrupt_check ();
 }
 
 static int wait_fd (int fd, short events, int timeout_ms)
@@ -160,7 +174,7 @@ static int wait_fd (int fd, short events, int timeout_ms)
     r = poll (&pfd, 1, left);
     if (r > 0) return 1;
     if (!r) return 0;
-    if (errno != EINTR || (interrupt_flag && *interrupt_flag)) return -1;
+    if (errno != EINTR || interrupted ()) return -1;
   }
 }
 
@@ -175,7 +189,7 @@ int client_flush (struct client *c)
     }
     if (n < 0 && errno == EINTR) continue;
     if ((!n || errno == EAGAIN || errno == EWOULDBLOCK) &&
-	wait_fd (c->fd_out, POLLOUT, LIM_IMAP_WRITE_TIMEOUT * 1000) > 0)
+	wait_fd (c->fd_out, POLLOUT, LIM_SERVER_WRITE_TIMEOUT * 1000) > 0)
       continue;
     c->failed = 1;		/* EPIPE, ECONNRESET, timeout: the peer is gone */
   }
@@ -245,11 +259,8 @@ static ssize_t fill (struct client *c, int timeout_ms)
   return n;
 }
 
-/* Append input through the next LF to b, at most max bytes of it.
- * Returns 1 with the line (LF included) appended, CLIENT_TOO_BIG when max
- * bytes came without an LF (they are appended, nothing more is consumed),
- * or another client_read code. */
-static int read_line (struct client *c, struct buf *b, size_t max, int timeout_ms)
+int client_read_raw_line (struct client *c, struct buf *b, size_t max,
+			  int timeout_ms)
 {
   size_t got = 0;
   for (;;) {
@@ -270,17 +281,12 @@ static int read_line (struct client *c, struct buf *b, size_t max, int timeout_m
   }
 }
 
-/* Skip input through the next LF, at most CLIENT_DISCARD_MAX bytes.
- * tail/tail_len: the last bytes of the line before what is skipped.
- * Returns 1 when the LF was found, 0 when it was not, or a (negative)
- * client_read code.  *nonsync_r: the line ended with "+}", a LITERAL+
- * announcement whose data follow unasked. */
-static int discard_line (struct client *c, int timeout_ms, const char *tail,
-			 size_t tail_len, int *nonsync_r)
+int client_discard_line (struct client *c, int timeout_ms, const char *tail,
+			 size_t tail_len, char end_r[2])
 {
   size_t skipped = 0, i;
   char last[3] = { 0, 0, 0 };	/* the line's last 3 bytes before LF */
-  *nonsync_r = 0;
+  end_r[0] = end_r[1] = '\0';
   for (i = tail_len > 3 ? tail_len - 3 : 0; i < tail_len; i++) {
     memmove (last, last + 1, 2);
     last[2] = tail[i];
@@ -297,8 +303,10 @@ static int discard_line (struct client *c, int timeout_ms, const char *tail,
     c->in_start += take + (lf ? 1 : 0);
     skipped += take;
     if (lf) {
+      /* the line's last two bytes before its CR, if it has one */
       const char *end = last + (last[2] == '\r' ? 2 : 3);
-      *nonsync_r = end[-1] == '}' && end[-2] == '+';
+      end_r[0] = end[-2];
+      end_r[1] = end[-1];
       return 1;
     }
     if (skipped >= CLIENT_DISCARD_MAX) return 0;
@@ -307,8 +315,8 @@ static int discard_line (struct client *c, int timeout_ms, const char *tail,
   }
 }
 
-/* Move n bytes of input into b (a literal's data). */
-static int read_bytes (struct client *c, struct buf *b, uint64_t n, int timeout_ms)
+int client_read_bytes (struct client *c, struct buf *b, uint64_t n,
+		       int timeout_ms)
 {
   buf_reserve (b, (size_t) n);
   while (n) {
@@ -343,26 +351,9 @@ static int read_bytes (struct client *c, struct buf *b, uint64_t n, int timeout_
   return 1;
 }
 
-/* tag_r = the command's tag when its first bytes start with a valid one */
-static void copy_tag (const struct buf *raw, char *tag_r, size_t tag_size)
-{
-  size_t n = 0;
-  if (!tag_size) return;
-  tag_r[0] = '\0';
-  while (n < raw->len && n <= LIM_IMAP_TAG) {
-    unsigned char ch = (unsigned char) raw->data[n];
-    if (ch <= 0x20 || ch >= 0x7f || strchr ("(){%*\"\\+", ch)) break;
-    n++;
-  }
-  if (!n || n > LIM_IMAP_TAG || n >= tag_size || n >= raw->len || raw->data[n] != ' ')
-    return;
-  memcpy (tag_r, raw->data, n);
-  tag_r[n] = '\0';
-}
-
 /* The line just appended to raw from offset line_start: its length
  * without CRLF */
-static size_t line_body (const struct buf *raw, size_t line_start)
+size_t client_line_body (const struct buf *raw, size_t line_start)
 {
   size_t n = raw->len - line_start;
   if (n && raw->data[raw->len - 1] == '\n') n--;
@@ -370,78 +361,25 @@ static size_t line_body (const struct buf *raw, size_t line_start)
   return n;
 }
 
-enum client_read client_read_command (struct client *c, struct buf *raw,
-				      int timeout_ms, char *tag_r,
-				      size_t tag_size, int *resync,
-				      const char **error_r)
-{
-  uint64_t max_literal = c->authenticated ? LIM_IMAP_LITERAL : LIM_IMAP_LITERAL_NOAUTH;
-  uint64_t max_total = c->authenticated ? LIM_IMAP_COMMAND : LIM_IMAP_COMMAND_NOAUTH;
-  unsigned long literals = 0;
-  buf_reset (raw);
-  if (tag_size) tag_r[0] = '\0';
-  *resync = 1;
-  *error_r = NULL;
-  for (;;) {
-    size_t line_start = raw->len, body;
-    uint64_t size;
-    int nonsync, binary, r, lit;
-    r = read_line (c, raw, LIM_IMAP_LINE, timeout_ms);
-    if (r == CLIENT_TOO_BIG) {
-      int plus;
-      copy_tag (raw, tag_r, tag_size);
-      *error_r = "Command line too long";
-      r = discard_line (c, timeout_ms, raw->data, raw->len, &plus);
-      if (r < 0) return (enum client_read) r;
-      *resync = r == 1 && !plus;
-      return CLIENT_TOO_BIG;
-    }
-    if (r != 1) return (enum client_read) r;
-    body = line_body (raw, line_start);
-    lit = imap_literal_at_end (raw->data + line_start, body, &size, &nonsync, &binary);
-    if (raw->len > max_total) {
-      copy_tag (raw, tag_r, tag_size);
-      *error_r = "Command too long";
-      *resync = !(lit == 1 && nonsync);
-      return CLIENT_TOO_BIG;
-    }
-    if (lit != 1) return CLIENT_COMMAND;	/* -1: the parser says why */
-    if (size > max_literal || size > max_total - raw->len ||
-	++literals > LIM_IMAP_LITERALS) {
-      copy_tag (raw, tag_r, tag_size);
-      *error_r = literals > LIM_IMAP_LITERALS ? "Too many literals" :
-	size > max_literal ? "Literal too big" : "Command too long";
-      /* a synchronising literal's data are not sent until we say "+" */
-      *resync = !nonsync;
-      return CLIENT_TOO_BIG;
-    }
-    if (!nonsync) {
-      client_puts (c, "+ Ready for literal data\r\n");
-      if (client_flush (c)) return CLIENT_ERROR;
-    }
-    r = read_bytes (c, raw, size, timeout_ms);
-    if (r != 1) return (enum client_read) r;
-  }
-}
-
 enum client_read client_read_line (struct client *c, struct buf *line,
 				   size_t max, int timeout_ms,
 				   const char **error_r)
 {
-  int r, plus;
+  int r;
+  char end[2];
   buf_reset (line);
   *error_r = NULL;
   /* +1: room for the LF that ends a line of exactly max bytes (+2: CRLF) */
-  r = read_line (c, line, max + 2, timeout_ms);
+  r = client_read_raw_line (c, line, max + 2, timeout_ms);
   if (r == 1) {
-    buf_truncate (line, line_body (line, 0));
+    buf_truncate (line, client_line_body (line, 0));
     if (line->len <= max) return CLIENT_COMMAND;
     *error_r = "Line too long";
     return CLIENT_TOO_BIG;
   }
   if (r == CLIENT_TOO_BIG) {
     *error_r = "Line too long";
-    r = discard_line (c, timeout_ms, line->data, line->len, &plus);
+    r = client_discard_line (c, timeout_ms, line->data, line->len, end);
     buf_reset (line);
     if (r < 0) return (enum client_read) r;
     return CLIENT_TOO_BIG;
@@ -457,4 +395,9 @@ int client_wait_input (struct client *c, int timeout_ms)
   r = fill (c, timeout_ms);
   if (r > 0) return 1;
   return r == CLIENT_TIMEOUT ? 0 : -1;
+}
+
+int client_input_buffered (struct client *c)
+{
+  return in_avail (c) > 0 || (c->io.pending && c->io.pending (c->io.ctx) > 0);
 }
