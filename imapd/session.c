@@ -33,8 +33,6 @@ static struct buf notices;
 static char *last_info;		/* mm_log(NIL) text: the OK text UW gives */
 static int keywords_known;	/* stream keywords the client was told of */
 static int alert_done;		/* /etc/imapd.alert shown once per session */
-static int critical_depth;
-static sigset_t critical_saved;
 
 /* ------------------------------------------------------------- replies */
 
@@ -696,27 +694,16 @@ cb_login (NETMBX *mb, char *user, char *pwd, long trial)
     *pwd = '\0';
 }
 
-/* A mailbox rewrite must not be cut short by a signal: hold the ones that
- * end the session until the driver says the critical part is over. */
 static void
 cb_critical (MAILSTREAM *stream)
 {
-  sigset_t set;
-  if (critical_depth++)
-    return;
-  sigemptyset (&set);
-  sigaddset (&set, SIGUSR2);
-  sigaddset (&set, SIGHUP);
-  sigaddset (&set, SIGTERM);
-  sigaddset (&set, SIGALRM);
-  sigprocmask (SIG_BLOCK, &set, &critical_saved);
+  server_critical_enter ();
 }
 
 static void
 cb_nocritical (MAILSTREAM *stream)
 {
-  if (critical_depth > 0 && !--critical_depth)
-    sigprocmask (SIG_SETMASK, &critical_saved, NIL);
+  server_critical_leave ();
 }
 
 static long

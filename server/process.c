@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -43,4 +44,31 @@ server_stdin_is_tcp (void)
   if (getsockname (0, (struct sockaddr *) &sa, &len))
     return 0;
   return sa.ss_family == AF_INET || sa.ss_family == AF_INET6;
+}
+
+/* A mailbox rewrite must not be cut short by a signal: the driver's
+ * critical sections hold the ones that end a session (and the kiss of
+ * death) until the rewrite is over.  Nested sections count. */
+static int critical_depth;
+static sigset_t critical_saved;
+
+void
+server_critical_enter (void)
+{
+  sigset_t set;
+  if (critical_depth++)
+    return;
+  sigemptyset (&set);
+  sigaddset (&set, SIGUSR2);
+  sigaddset (&set, SIGHUP);
+  sigaddset (&set, SIGTERM);
+  sigaddset (&set, SIGALRM);
+  sigprocmask (SIG_BLOCK, &set, &critical_saved);
+}
+
+void
+server_critical_leave (void)
+{
+  if (critical_depth > 0 && !--critical_depth)
+    sigprocmask (SIG_SETMASK, &critical_saved, NULL);
 }

@@ -166,5 +166,9 @@ int sasl_plain_split (struct buf *msg, const char **authz,
 char *server_client_address (void);
 /* stdin is a TCP socket (inetd, tcpserver, systemd) */
 int server_stdin_is_tcp (void);
+/* The driver's mm_critical/mm_nocritical: while inside, SIGHUP, SIGTERM,
+ * SIGUSR2 and SIGALRM are held, so a mailbox rewrite is never cut short. */
+void server_critical_enter (void);
+void server_critical_leave (void);
 
 #endif

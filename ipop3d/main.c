@@ -1,0 +1,251 @@
+/*
+ * ipop3d main: options, the greeting, the command loop, timers and
+ * signals.  What a command does is in session.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipop3d.h"
+#include "bamboo-config.h"
+#include "env-int.h"
+#include "linkage.h"
+
+static void
+usage (FILE *out, const char *program)
+{
+  fprintf (out,
+	   "usage: %s [--passwd FILE] [--secrets FILE] [--config FILE] "
+	   "[--expire DAYS|NEVER]\n"
+	   "       [--syslog-stderr]\n"
+	   "       %s --make-password | --version | --help\n"
+	   "POP3 server on stdin/stdout (see ipop3d(8)).\n"
+	   "  --passwd FILE     account file (user:hash:uid:gid:gecos:home:shell)\n"
+	   "  --secrets FILE    APOP/CRAM-MD5 secrets, used while the file "
+	   "exists\n"
+	   "                    (default %s)\n"
+	   "  --config FILE     c-client configuration instead of %s\n"
+	   "  --expire X        advertise the site's EXPIRE policy (RFC 2449): "
+	   "NEVER or days\n"
+	   "  --syslog-stderr   copy syslog lines to stderr\n"
+	   "  --make-password   read a password on stdin, print its crypt(3) "
+	   "hash\n",
+	   program, program, SERVER_SECRETS_DEFAULT, SYSCONFIG);
+}
+
+/* --expire: NEVER, or a number of days (RFC 2449 says 0 is allowed) */
+static int
+expire_ok (const char *v)
+{
+  unsigned long n;
+  return !strcmp (v, "NEVER") || !pop3_parse_number (v, &n);
+}
+
+/* ------------------------------------------------------------- signals */
+
+/* SIGHUP, SIGTERM and SIGUSR2 end the session only between commands or
+ * while waiting for the client, and never inside a mailbox rewrite (the
+ * driver's critical sections hold them). */
+static volatile sig_atomic_t got_signal;
+static struct pop3d *session;
+
+static void
+on_signal (int sig)
+{
+  got_signal = sig;
+}
+
+/* A kiss of death (SIGUSR2: another session wants the mailbox) is obeyed
+ * only after LIM_POP3_KOD_IDLE of waiting for the client, as UW did, so
+ * a POP client in the middle of a download is not cut off: ignoring it
+ * here lets the wait go on.  Other signals always end the wait. */
+static int
+obey_signal (void)
+{
+  if (got_signal != SIGUSR2)
+    return 1;
+  if (session->idle_since_ms &&
+      client_now_ms () - session->idle_since_ms >=
+      (int64_t) LIM_POP3_KOD_IDLE * 1000)
+    return 1;
+  got_signal = 0;
+  return 0;
+}
+
+static void
+catch_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;	/* no SA_RESTART: waits must see EINTR */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGHUP, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGUSR2, &sa, NULL);
+  client_set_interrupt (&got_signal, obey_signal);
+}
+
+/* UW's words: a hangup has nobody left to tell; a kiss of death is
+ * "Killed (lost mailbox lock)".  Nothing is deleted in either case. */
+static void
+end_if_signalled (struct pop3d *s)
+{
+  if (!got_signal || !obey_signal ())
+    return;
+  switch (got_signal) {
+  case SIGHUP:
+    pop3_end (s, NULL, "Hangup", 0);
+  case SIGUSR2:
+    pop3_end (s, "-ERR Received Kiss of Death",
+	      "Killed (lost mailbox lock)", 0);
+  default:
+    pop3_end (s, "-ERR Killed", "Killed", 0);
+  }
+}
+
+/* --------------------------------------------------------------- loop */
+
+static void
+greet (struct pop3d *s)
+{
+  if (login_have_secrets (&s->opt)) {
+    /* RFC 1939's APOP timestamp; UW leaves the host name out before the
+     * version then, as some clients choke on text after "+OK" */
+    snprintf (s->challenge, sizeof s->challenge, "<%lx.%lx@%.64s>",
+	      (unsigned long) getpid (), (unsigned long) time (NULL),
+	      s->localhost);
+    client_printf (s->client, "+OK POP3 Bamboo %s server ready %s\r\n",
+		   BAMBOO_VERSION, s->challenge);
+  }
+  else
+    client_printf (s->client, "+OK POP3 %s Bamboo %s server ready\r\n",
+		   s->localhost, BAMBOO_VERSION);
+}
+
+/* How long the next command may take to come: the idle timeout, and
+ * before login no more than what is left of LIM_POP3_TIMEOUT_NOAUTH
+ * since the connection began (a trickle of commands does not keep an
+ * unauthenticated connection alive). */
+static int
+read_timeout (struct pop3d *s, int64_t login_deadline)
+{
+  int64_t left;
+  if (s->state != POP3_AUTHORIZATION)
+    return LIM_POP3_TIMEOUT * 1000;
+  left = login_deadline - client_now_ms ();
+  return left < 0 ? 0 : (int) left;
+}
+
+static void __attribute__ ((noreturn))
+command_loop (struct pop3d *s)
+{
+  struct buf line = BUF_INIT;
+  int64_t login_deadline = client_now_ms () +
+    (int64_t) LIM_POP3_TIMEOUT_NOAUTH * 1000;
+  for (;;) {
+    const char *error = NULL;
+    enum client_read r;
+    end_if_signalled (s);
+    s->idle_since_ms = client_now_ms ();
+    r = client_read_line (s->client, &line, LIM_POP3_LINE,
+			  read_timeout (s, login_deadline), &error);
+    s->idle_since_ms = 0;
+    end_if_signalled (s);
+    switch (r) {
+    case CLIENT_COMMAND:
+      pop3_dispatch (s, line.data, line.len);
+      break;
+    case CLIENT_TOO_BIG:
+      client_puts (s->client, "-ERR Command line too long\r\n");
+      s->errors++;
+      break;
+    case CLIENT_TIMEOUT:
+      pop3_end (s, "-ERR Autologout; idle for too long", "Autologout", 0);
+    case CLIENT_EOF:
+      pop3_end (s, NULL, "Unexpected client disconnect, while reading line",
+		0);
+    default:
+      {
+	struct buf why = BUF_INIT;
+	buf_printf (&why, "%s, while reading line", error ? error :
+		    strerror (errno));
+	pop3_end (s, NULL, buf_cstr (&why), 1);
+      }
+    }
+    if (line.data)		/* it may have held a password */
+      explicit_bzero (line.data, line.len);
+    if (s->state == POP3_LOGOUT)
+      pop3_end (s, NULL, "Logout", 0);
+    if (client_failed (s->client))
+      pop3_end (s, NULL, "Write error, while writing text", 1);
+    if (s->errors >= LIM_POP3_ERRORS)
+      pop3_end (s, NULL, "Too many protocol errors", 0);
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  static const struct option options[] = {
+    { "passwd", required_argument, NULL, 'p' },
+    { "secrets", required_argument, NULL, 'S' },
+    { "config", required_argument, NULL, 'c' },
+    { "expire", required_argument, NULL, 'e' },
+    { "syslog-stderr", no_argument, NULL, 's' },
+    { "make-password", no_argument, NULL, 'm' },
+    { "version", no_argument, NULL, 'V' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+  };
+  static struct pop3d state;
+  struct pop3d *s = &state;
+  const char *slash;
+  int opt, log_stderr = 0;
+
+  s->program = (argc > 0 && argv[0]) ?
+    ((slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0]) : "ipop3d";
+  s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
+  while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
+    switch (opt) {
+    case 'p': s->opt.passwd_file = optarg; break;
+    case 'S': s->opt.secrets_file = optarg; break;
+    case 'c': env_config_path (optarg); break;
+    case 'e':
+      if (!expire_ok (optarg)) {
+	fprintf (stderr, "%s: --expire wants NEVER or a number of days, "
+		 "not \"%s\"\n", s->program, optarg);
+	return 2;
+      }
+      s->expire = optarg;
+      break;
+    case 's': log_stderr = 1; break;
+    case 'm': return login_make_password ("ipop3d");
+    case 'V': printf ("ipop3d (Bamboo IMAP) %s\n", BAMBOO_VERSION); return 0;
+    case 'h': usage (stdout, s->program); return 0;
+    default: usage (stderr, s->program); return 2;
+    }
+  if (optind < argc) {
+    usage (stderr, s->program);
+    return 2;
+  }
+
+#include "linkage.c"
+  openlog ("ipop3d", LOG_PID | (log_stderr ? LOG_PERROR : 0), LOG_MAIL);
+  signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
+  session = s;
+  s->client = client_new (0, 1);
+  catch_signals ();
+  s->host = server_client_address ();
+  env_config_load_once ();	/* the configured host name, if any */
+  s->localhost = cpystr (mylocalhost ());
+  s->state = POP3_AUTHORIZATION;
+  pop3_install_callbacks (s);
+  greet (s);
+  command_loop (s);
+}

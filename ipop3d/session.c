@@ -1,0 +1,777 @@
+/*
+ * session.c: the POP3 session.  The command table, login (USER/PASS, APOP,
+ * AUTH PLAIN), the maildrop view and the UPDATE state.
+ *
+ * The maildrop view: at login the messages not already \Deleted become
+ * POP messages 1..N, each remembered by UID.  DELE and RETR only mark the
+ * session's own table; the mailbox is touched at QUIT alone (UPDATE),
+ * where exactly the DELE'd UIDs get \Deleted and are expunged by UID and
+ * the RETR'd ones get \Seen.  Every other way out (a dropped connection,
+ * a signal, an autologout) closes the mailbox without deleting anything,
+ * and RSET only has to clear the table.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ipop3d.h"
+#include "bamboo-config.h"
+
+static struct pop3d *cur;	/* for the c-client callbacks */
+
+/* ------------------------------------------------------------ replies */
+
+static void
+reply_ok (struct pop3d *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+static void
+reply_err (struct pop3d *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
+
+static void
+reply_ok (struct pop3d *s, const char *fmt, ...)
+{
+  va_list ap;
+  struct buf b = BUF_INIT;
+  va_start (ap, fmt);
+  buf_vprintf (&b, fmt, ap);
+  va_end (ap);
+  client_printf (s->client, "+OK %s\r\n", buf_cstr (&b));
+  buf_free (&b);
+  s->errors = 0;
+}
+
+/* Every -ERR counts towards LIM_POP3_ERRORS but a failed login, which has
+ * its own count and delay (login_failed). */
+static void
+reply_err (struct pop3d *s, const char *fmt, ...)
+{
+  va_list ap;
+  struct buf b = BUF_INIT;
+  va_start (ap, fmt);
+  buf_vprintf (&b, fmt, ap);
+  va_end (ap);
+  client_printf (s->client, "-ERR %s\r\n", buf_cstr (&b));
+  buf_free (&b);
+  s->errors++;
+}
+
+void
+pop3_end (struct pop3d *s, const char *reply, const char *reason, int status)
+{
+  if (reply) {
+    client_printf (s->client, "%s\r\n", reply);
+    client_flush (s->client);
+  }
+  syslog (LOG_INFO, "%s user=%s host=%s", reason, s->user ? s->user : "???",
+	  s->host);
+  if (s->stream) {		/* nothing deleted: DELEs live in s->msgs */
+    MAILSTREAM *stream = s->stream;
+    s->stream = NIL;
+    mail_close (stream);
+  }
+  exit (status);
+}
+
+/* ------------------------------------------------------------ capabilities */
+
+void
+pop3_capabilities (struct pop3d *s, struct buf *b)
+{
+  buf_puts (b, "TOP\r\nLOGIN-DELAY 180\r\nUIDL\r\n");
+  if (s->state == POP3_AUTHORIZATION)
+    buf_puts (b, "USER\r\nSASL PLAIN\r\n");
+  buf_puts (b, "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n");
+  if (s->expire)
+    buf_printf (b, "EXPIRE %s\r\n", s->expire);
+  buf_printf (b, "IMPLEMENTATION Bamboo-%s\r\n", BAMBOO_VERSION);
+}
+
+static void
+cmd_capa (struct pop3d *s, struct pop3_command *c)
+{
+  struct buf b = BUF_INIT;
+  pop3_capabilities (s, &b);
+  reply_ok (s, "Capability list follows:");
+  client_write (s->client, b.data, b.len);
+  client_puts (s->client, ".\r\n");
+  buf_free (&b);
+}
+
+/* ---------------------------------------------------------------- login */
+
+static void
+login_failed (struct pop3d *s, const char *user, const char *auth)
+{
+  struct buf u = BUF_INIT, a = BUF_INIT;
+  login_log_name (&u, user);
+  login_log_name (&a, auth);
+  syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
+	  buf_cstr (&u), buf_cstr (&a), s->host);
+  buf_free (&u);
+  buf_free (&a);
+  s->login_failures++;
+  sleep (LIM_POP3_LOGIN_DELAY);	/* slow down guessing */
+  client_puts (s->client, "-ERR [AUTH] Bad login\r\n");
+  if (s->login_failures >= LIM_POP3_LOGIN_FAILURES)
+    pop3_end (s, NULL, "Too many login failures", 0);
+}
+
+/* A login's outcome from login_check*(): 1 go on with acct, else the
+ * failure was handled. */
+static int
+login_result (struct pop3d *s, int r, struct server_account *acct,
+	      const char *user, const char *error)
+{
+  if (r < 0)
+    syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
+	    error ? error : "unknown");
+  else if (r > 0 && !login_check_uid (acct, s->host, "ipop3d"))
+    return 1;
+  if (r > 0)
+    login_account_free (acct);
+  login_failed (s, user, user);
+  return 0;
+}
+
+/* Messages 1..N: the mailbox's messages not already \Deleted. */
+static void
+build_view (struct pop3d *s)
+{
+  MAILSTREAM *st = s->stream;
+  unsigned long i;
+  if (st->nmsgs)
+    mail_fetch_fast (st, "1:*", NIL);
+  s->msgs = fs_get ((st->nmsgs + 1) * sizeof *s->msgs);
+  s->nmsgs = 0;
+  s->last = 0;
+  for (i = 1; i <= st->nmsgs; i++) {
+    MESSAGECACHE *elt = mail_elt (st, i);
+    struct pop3_msg *m;
+    if (elt->deleted)
+      continue;
+    m = &s->msgs[s->nmsgs++];
+    memset (m, 0, sizeof *m);
+    m->uid = mail_uid (st, i);
+    m->size = elt->rfc822_size;
+    if (elt->seen)		/* LAST starts at the last seen message */
+      s->last = s->nmsgs;
+  }
+  s->last_at_login = s->last;
+  s->uidvalidity = st->uid_validity;
+}
+
+/* After a good password: become the user, open INBOX, say how many. */
+static void
+login_complete (struct pop3d *s, struct server_account *acct, const char *how)
+{
+  login_drop_privileges (acct);
+  env_init (acct->user, acct->home);
+  if (chdir (acct->home))
+    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
+	    acct->home, strerror (errno));
+  client_set_authenticated (s->client, 1);
+  if (s->user)
+    fs_give ((void **) &s->user);
+  s->user = cpystr (acct->user);
+  login_account_free (acct);
+
+  s->stream = mail_open (NIL, "INBOX", NIL);
+  if (!s->stream || s->stream->rdonly) {
+    syslog (LOG_INFO, "Error opening or locking INBOX user=%s host=%s%s%s",
+	    s->user, s->host, s->last_error ? ": " : "",
+	    s->last_error ? s->last_error : "");
+    pop3_end (s, s->stream ? "-ERR [IN-USE] Can't get lock.  Mailbox in use"
+	      : "-ERR [SYS/TEMP] Unable to open user's INBOX", "Logout", 0);
+  }
+  build_view (s);
+  s->state = POP3_TRANSACTION;
+  reply_ok (s, "Mailbox open, %lu messages", s->nmsgs);
+  syslog (LOG_INFO, "%s user=%s host=%s nmsgs=%lu/%lu", how, s->user,
+	  s->host, s->nmsgs, s->stream->nmsgs);
+}
+
+static void
+try_password (struct pop3d *s, const char *user, const char *pass,
+	      const char *how)
+{
+  struct server_account acct;
+  const char *error = NULL;
+  int r = login_check (&s->opt, user, pass, &acct, &error);
+  if (login_result (s, r, &acct, user, error))
+    login_complete (s, &acct, how);
+}
+
+static void
+cmd_user (struct pop3d *s, struct pop3_command *c)
+{
+  if (s->user)
+    fs_give ((void **) &s->user);
+  if (c->nargs != 1) {
+    reply_err (s, c->nargs ? "Too many arguments"
+	       : "Missing username argument");
+    return;
+  }
+  s->user = cpystr (c->args[0]);
+  reply_ok (s, "User name accepted, password please");
+}
+
+static void
+cmd_pass (struct pop3d *s, struct pop3_command *c)
+{
+  if (!s->user)
+    reply_err (s, "USER first");
+  else if (!*c->rest)
+    reply_err (s, "Missing password argument");
+  else
+    try_password (s, s->user, c->rest, "Login");
+}
+
+static void
+cmd_apop (struct pop3d *s, struct pop3_command *c)
+{
+  struct server_account acct;
+  const char *error = NULL;
+  int r;
+  if (!s->challenge[0]) {
+    reply_err (s, "Not supported");
+    return;
+  }
+  if (c->nargs != 2) {
+    reply_err (s, c->nargs > 2 ? "Too many arguments"
+	       : "Missing APOP argument");
+    return;
+  }
+  if (s->user)
+    fs_give ((void **) &s->user);
+  s->user = cpystr (c->args[0]);
+  r = login_check_apop (&s->opt, c->args[0], s->challenge, c->args[1], &acct,
+			&error);
+  if (login_result (s, r, &acct, c->args[0], error))
+    login_complete (s, &acct, "APOP");
+}
+
+/* AUTH's response line after "+ ": 1 with it, 0 after a reply. */
+static int
+auth_response (struct pop3d *s, struct buf *line)
+{
+  const char *error = NULL;
+  client_puts (s->client, "+ \r\n");
+  switch (client_read_line (s->client, line, LIM_POP3_AUTH_RESPONSE,
+			    LIM_POP3_TIMEOUT_NOAUTH * 1000, &error)) {
+  case CLIENT_COMMAND:
+    return 1;
+  case CLIENT_TOO_BIG:
+    reply_err (s, "Authentication response too long");
+    return 0;
+  case CLIENT_TIMEOUT:
+    pop3_end (s, "-ERR Autologout; idle for too long", "Autologout", 0);
+  default:
+    pop3_end (s, NULL, "Unexpected client disconnect, while reading "
+	      "authentication", 0);
+  }
+}
+
+static void
+auth_plain (struct pop3d *s, const char *resp, size_t len)
+{
+  struct buf msg = BUF_INIT;
+  const char *authz, *authc, *pass;
+  if (len == 1 && resp[0] == '*')
+    reply_err (s, "Authentication cancelled");
+  else if (sasl_base64_decode (resp, len, &msg))
+    reply_err (s, "Invalid base64 data");
+  else if (sasl_plain_split (&msg, &authz, &authc, &pass))
+    reply_err (s, "[AUTH] Bad authentication");
+  else if (*authz && strcmp (authz, authc))
+    login_failed (s, authz, authc);	/* no proxy logins */
+  else {
+    if (s->user)
+      fs_give ((void **) &s->user);
+    s->user = cpystr (authc);
+    try_password (s, authc, pass, "Auth");
+  }
+  if (msg.data)
+    explicit_bzero (msg.data, msg.len);
+  buf_free (&msg);
+}
+
+static void
+cmd_auth (struct pop3d *s, struct pop3_command *c)
+{
+  struct buf line = BUF_INIT;
+  if (!c->nargs) {
+    reply_ok (s, "Supported authentication mechanisms:");
+    client_puts (s->client, "PLAIN\r\n.\r\n");
+    return;
+  }
+  if (strcasecmp (c->args[0], "PLAIN")) {
+    reply_err (s, "Unsupported authentication mechanism");
+    return;
+  }
+  if (c->nargs > 2) {
+    reply_err (s, "Too many arguments");
+    return;
+  }
+  if (c->nargs == 2)		/* RFC 5034 initial response; "=" is empty */
+    auth_plain (s, c->args[1], strcmp (c->args[1], "=") ?
+		strlen (c->args[1]) : 0);
+  else if (auth_response (s, &line))
+    auth_plain (s, buf_cstr (&line), line.len);
+  if (line.data)
+    explicit_bzero (line.data, line.len);
+  buf_free (&line);
+}
+
+static void
+cmd_stls (struct pop3d *s, struct pop3_command *c)
+{
+  reply_err (s, "STLS not available");
+}
+
+static void
+cmd_quit_auth (struct pop3d *s, struct pop3_command *c)
+{
+  client_puts (s->client, "+OK Sayonara\r\n");
+  client_flush (s->client);
+  s->state = POP3_LOGOUT;
+}
+
+/* ------------------------------------------------------- the maildrop */
+
+/* The message argument args[i] (required): its table entry and current
+ * message number, or NULL with the -ERR sent. */
+static struct pop3_msg *
+message_arg (struct pop3d *s, struct pop3_command *c, size_t i,
+	     size_t max_args, unsigned long *msgno_r)
+{
+  unsigned long n, msgno;
+  struct pop3_msg *m;
+  if (c->nargs <= i) {
+    reply_err (s, "Missing message number argument");
+    return NULL;
+  }
+  if (c->nargs > max_args) {
+    reply_err (s, "Too many arguments");
+    return NULL;
+  }
+  if (pop3_parse_number (c->args[i], &n)) {
+    reply_err (s, "Invalid message number");
+    return NULL;
+  }
+  if (!n || n > s->nmsgs) {
+    reply_err (s, "No such message");
+    return NULL;
+  }
+  m = &s->msgs[n - 1];
+  if (m->deleted) {
+    reply_err (s, "Message %lu already deleted", n);
+    return NULL;
+  }
+  if (m->gone || !(msgno = mail_msgno (s->stream, m->uid))) {
+    m->gone = 1;
+    reply_err (s, "Message %lu was removed by another session", n);
+    return NULL;
+  }
+  if (msgno_r)
+    *msgno_r = msgno;
+  if (n > s->last)
+    s->last = n;
+  return m;
+}
+
+/* A listing of every message not deleted (LIST and UIDL without an
+ * argument), or one message's line. */
+static void
+listing (struct pop3d *s, struct pop3_command *c, const char *intro,
+	 void (*line) (struct pop3d *s, struct buf *b, unsigned long n))
+{
+  struct buf b = BUF_INIT;
+  unsigned long n;
+  if (c->nargs) {
+    unsigned long last = s->last;
+    struct pop3_msg *m = message_arg (s, c, 0, 1, NULL);
+    s->last = last;		/* listing is not access (LAST) */
+    if (m) {
+      line (s, &b, (unsigned long) (m - s->msgs) + 1);
+      reply_ok (s, "%s", buf_cstr (&b));
+    }
+    buf_free (&b);
+    return;
+  }
+  reply_ok (s, "%s", intro);
+  for (n = 1; n <= s->nmsgs; n++)
+    if (!s->msgs[n - 1].deleted && !s->msgs[n - 1].gone) {
+      buf_reset (&b);
+      line (s, &b, n);
+      buf_puts (&b, "\r\n");
+      client_write (s->client, b.data, b.len);
+    }
+  client_puts (s->client, ".\r\n");
+  buf_free (&b);
+}
+
+static void
+list_line (struct pop3d *s, struct buf *b, unsigned long n)
+{
+  buf_printf (b, "%lu %lu", n, s->msgs[n - 1].size);
+}
+
+static void
+uidl_line (struct pop3d *s, struct buf *b, unsigned long n)
+{
+  char id[17];
+  pop3_uidl (s->uidvalidity, s->msgs[n - 1].uid, id);
+  buf_printf (b, "%lu %s", n, id);
+}
+
+static void
+cmd_list (struct pop3d *s, struct pop3_command *c)
+{
+  listing (s, c, "Mailbox scan listing follows", list_line);
+}
+
+static void
+cmd_uidl (struct pop3d *s, struct pop3_command *c)
+{
+  listing (s, c, "Unique-ID listing follows", uidl_line);
+}
+
+static void
+cmd_stat (struct pop3d *s, struct pop3_command *c)
+{
+  unsigned long n, count = 0, size = 0;
+  if (c->nargs) {
+    reply_err (s, "Too many arguments");
+    return;
+  }
+  for (n = 0; n < s->nmsgs; n++)
+    if (!s->msgs[n].deleted && !s->msgs[n].gone) {
+      count++;
+      size += s->msgs[n].size;
+    }
+  reply_ok (s, "%lu %lu", count, size);
+}
+
+static void
+emit_client (void *ctx, const char *data, size_t len)
+{
+  client_write (ctx, data, len);
+}
+
+/* The message's header, then (lines < 0) all of its body or the first
+ * lines lines, dot-stuffed and terminated. */
+static void
+send_message (struct pop3d *s, unsigned long msgno, long lines)
+{
+  struct pop3_stuffer st;
+  unsigned long len = 0;
+  char *t;
+  pop3_stuffer_init (&st, -1, emit_client, s->client);
+  t = mail_fetch_header (s->stream, msgno, NIL, NIL, &len, FT_PEEK);
+  pop3_stuff (&st, t, len);
+  st.lines = lines;
+  if (lines) {
+    t = mail_fetch_text (s->stream, msgno, NIL, &len, FT_PEEK);
+    pop3_stuff (&st, t, len);
+  }
+  pop3_stuff_end (&st);
+}
+
+static void
+cmd_retr (struct pop3d *s, struct pop3_command *c)
+{
+  unsigned long msgno;
+  struct pop3_msg *m = message_arg (s, c, 0, 1, &msgno);
+  if (!m)
+    return;
+  reply_ok (s, "%lu octets", m->size);
+  send_message (s, msgno, -1);
+  m->retrieved = 1;
+}
+
+static void
+cmd_top (struct pop3d *s, struct pop3_command *c)
+{
+  unsigned long msgno, lines;
+  struct pop3_msg *m = message_arg (s, c, 0, 2, &msgno);
+  if (!m)
+    return;
+  if (c->nargs < 2 || pop3_parse_number (c->args[1], &lines)) {
+    reply_err (s, "Bad line count argument");
+    return;
+  }
+  reply_ok (s, "Top of message follows");
+  send_message (s, msgno, (long) lines);
+}
+
+static void
+cmd_dele (struct pop3d *s, struct pop3_command *c)
+{
+  struct pop3_msg *m = message_arg (s, c, 0, 1, NULL);
+  if (!m)
+    return;
+  m->deleted = 1;
+  reply_ok (s, "Message deleted");
+}
+
+static void
+cmd_noop (struct pop3d *s, struct pop3_command *c)
+{
+  reply_ok (s, "No-op to you too!");
+}
+
+static void
+cmd_rset (struct pop3d *s, struct pop3_command *c)
+{
+  unsigned long n;
+  for (n = 0; n < s->nmsgs; n++)
+    s->msgs[n].deleted = s->msgs[n].retrieved = 0;
+  s->last = s->last_at_login;
+  reply_ok (s, "Reset state");
+}
+
+static void
+cmd_last (struct pop3d *s, struct pop3_command *c)
+{
+  reply_ok (s, "%lu", s->last);
+}
+
+/* "uid,uid:uid,..." of the messages with the bit set; NULL when none */
+static char *
+uid_set (struct pop3d *s, int retrieved, unsigned long *count)
+{
+  struct buf b = BUF_INIT;
+  unsigned long n, run_start = 0, run_end = 0;
+  *count = 0;
+  for (n = 0; n <= s->nmsgs; n++) {
+    struct pop3_msg *m = n < s->nmsgs ? &s->msgs[n] : NULL;
+    int want = m && !m->gone && (retrieved ? m->retrieved && !m->deleted
+				 : m->deleted);
+    if (want && run_start && m->uid == run_end + 1) {
+      run_end = m->uid;
+      (*count)++;
+      continue;
+    }
+    if (run_start) {		/* close the open run */
+      buf_printf (&b, "%s%lu", b.len ? "," : "", run_start);
+      if (run_end > run_start)
+	buf_printf (&b, ":%lu", run_end);
+      run_start = 0;
+    }
+    if (want) {
+      run_start = run_end = m->uid;
+      (*count)++;
+    }
+  }
+  return b.len ? buf_detach (&b) : (buf_free (&b), NULL);
+}
+
+/* QUIT after login: the UPDATE state (RFC 1939 6). */
+static void
+cmd_quit (struct pop3d *s, struct pop3_command *c)
+{
+  unsigned long ndele, nseen;
+  char *dele = uid_set (s, 0, &ndele), *seen = uid_set (s, 1, &nseen);
+  long ok = T;
+
+  s->state = POP3_UPDATE;
+  if (s->last_error)
+    fs_give ((void **) &s->last_error);
+  if (seen)
+    mail_flag (s->stream, seen, "\\Seen", ST_UID | ST_SET);
+  if (dele) {
+    mail_flag (s->stream, dele, "\\Deleted", ST_UID | ST_SET);
+    /* by UID: \Deleted that others set is theirs to expunge */
+    ok = mail_expunge_full (s->stream, dele, EX_UID);
+  }
+  syslog (LOG_INFO, "Update user=%s host=%s nmsgs=%lu ndele=%lu nseen=%lu",
+	  s->user, s->host, s->stream->nmsgs, ok ? ndele : 0, nseen);
+  if (ok)
+    client_puts (s->client, "+OK Sayonara\r\n");
+  else
+    client_printf (s->client, "-ERR [SYS/TEMP] Some deleted messages not "
+		   "removed: %s\r\n", s->last_error ? s->last_error
+		   : "expunge failed");
+  if (dele)
+    fs_give ((void **) &dele);
+  if (seen)
+    fs_give ((void **) &seen);
+  {
+    MAILSTREAM *stream = s->stream;
+    s->stream = NIL;
+    mail_close (stream);
+  }
+  client_flush (s->client);
+  s->state = POP3_LOGOUT;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+#define IN_AUTHORIZATION 0x1
+#define IN_TRANSACTION 0x2
+
+static const struct {
+  const char *name;
+  void (*fn) (struct pop3d *s, struct pop3_command *c);
+  unsigned int states;
+} commands[] = {
+  { "CAPA", cmd_capa, IN_AUTHORIZATION | IN_TRANSACTION },
+  { "USER", cmd_user, IN_AUTHORIZATION },
+  { "PASS", cmd_pass, IN_AUTHORIZATION },
+  { "APOP", cmd_apop, IN_AUTHORIZATION },
+  { "AUTH", cmd_auth, IN_AUTHORIZATION },
+  { "STLS", cmd_stls, IN_AUTHORIZATION },
+  { "QUIT", cmd_quit_auth, IN_AUTHORIZATION },
+  { "QUIT", cmd_quit, IN_TRANSACTION },
+  { "STAT", cmd_stat, IN_TRANSACTION },
+  { "LIST", cmd_list, IN_TRANSACTION },
+  { "UIDL", cmd_uidl, IN_TRANSACTION },
+  { "RETR", cmd_retr, IN_TRANSACTION },
+  { "TOP", cmd_top, IN_TRANSACTION },
+  { "DELE", cmd_dele, IN_TRANSACTION },
+  { "NOOP", cmd_noop, IN_TRANSACTION },
+  { "RSET", cmd_rset, IN_TRANSACTION },
+  { "LAST", cmd_last, IN_TRANSACTION },
+};
+
+void
+pop3_dispatch (struct pop3d *s, char *line, size_t len)
+{
+  struct pop3_command c;
+  const char *error = NULL;
+  unsigned int state = s->state == POP3_AUTHORIZATION ? IN_AUTHORIZATION
+    : IN_TRANSACTION;
+  size_t i;
+
+  if (pop3_parse_line (line, len, &c, &error)) {
+    reply_err (s, "%s", error);
+    return;
+  }
+  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (!strcmp (c.name, commands[i].name) && (commands[i].states & state)) {
+      commands[i].fn (s, &c);
+      return;
+    }
+  reply_err (s, "Unknown %s state command", state == IN_AUTHORIZATION ?
+	     "AUTHORIZATION" : "TRANSACTION");
+}
+
+/* ------------------------------------------------------------ callbacks */
+
+static void
+cb_log (MAILSTREAM *stream, char *string, long errflg)
+{
+  if (!string || errflg == NIL || errflg == PARSE)
+    return;			/* chatter */
+  if (errflg == ERROR && cur) {
+    if (cur->last_error)
+      fs_give ((void **) &cur->last_error);
+    cur->last_error = cpystr (string);
+    cur->last_error[strcspn (cur->last_error, "\r\n")] = '\0';
+  }
+  syslog (errflg == ERROR ? LOG_NOTICE : LOG_DEBUG, "%s", string);
+}
+
+static void
+cb_notify (MAILSTREAM *stream, char *string, long errflg)
+{
+  cb_log (stream, string, errflg);
+}
+
+static void
+cb_dlog (MAILSTREAM *stream, char *string)
+{
+  if (string)
+    syslog (LOG_DEBUG, "%s", string);
+}
+
+static void
+cb_login (NETMBX *mb, char *user, char *pwd, long trial)
+{
+  /* the server opens no remote mailboxes: give the driver nothing */
+  if (user)
+    *user = '\0';
+  if (pwd)
+    *pwd = '\0';
+}
+
+static void
+cb_critical (MAILSTREAM *stream)
+{
+  server_critical_enter ();
+}
+
+static void
+cb_nocritical (MAILSTREAM *stream)
+{
+  server_critical_leave ();
+}
+
+static long
+cb_diskerror (MAILSTREAM *stream, long errcode, long serious)
+{
+  syslog (LOG_ALERT, "Disk error user=%s host=%s mbx=%s: %s%s",
+	  (cur && cur->user) ? cur->user : "???", cur ? cur->host : "???",
+	  (stream && stream->mailbox) ? stream->mailbox : "???",
+	  strerror ((int) errcode), serious ? " (mailbox may be damaged)" : "");
+  return T;			/* abort the operation (c-client's meaning) */
+}
+
+static void
+cb_fatal (char *string)
+{
+  syslog (LOG_ALERT, "Fatal error user=%s host=%s: %s",
+	  (cur && cur->user) ? cur->user : "???", cur ? cur->host : "???",
+	  string ? string : "?");
+  if (cur) {
+    client_puts (cur->client, "-ERR [SYS/TEMP] Server crashing\r\n");
+    client_flush (cur->client);
+  }
+  _exit (1);			/* no cleanup: the process state is suspect */
+}
+
+/* New mail and flag changes: POP shows the maildrop as it was at login.
+ * POP lists no mailboxes either. */
+static void
+cb_ignore (MAILSTREAM *stream, unsigned long number)
+{
+}
+
+static void
+cb_list (MAILSTREAM *stream, int delimiter, char *name, long attributes)
+{
+}
+
+static void
+cb_status (MAILSTREAM *stream, char *mailbox, MAILSTATUS *status)
+{
+}
+
+static const struct mail_callbacks session_callbacks = {
+  .searched = cb_ignore,
+  .exists = cb_ignore,
+  .expunged = cb_ignore,	/* message_arg() asks mail_msgno() */
+  .flags = cb_ignore,
+  .notify = cb_notify,
+  .list = cb_list,
+  .lsub = cb_list,
+  .status = cb_status,
+  .log = cb_log,
+  .dlog = cb_dlog,
+  .login = cb_login,
+  .critical = cb_critical,
+  .nocritical = cb_nocritical,
+  .diskerror = cb_diskerror,
+  .fatal = cb_fatal,
+};
+
+void
+pop3_install_callbacks (struct pop3d *s)
+{
+  cur = s;
+  mail_parameters (NIL, SET_CALLBACKS, (void *) &session_callbacks);
+}
