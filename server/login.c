@@ -210,7 +210,12 @@ secret_lookup (const char *file, const char *user, struct buf *secret,
     *error_r = set_error (file, "cannot open secrets file", errno);
     return -1;
   }
-  if (!fstat (fileno (f), &st) && (st.st_mode & (S_IRWXG | S_IRWXO)))
+  if (fstat (fileno (f), &st) || !S_ISREG (st.st_mode)) {
+    fclose (f);
+    *error_r = set_error (file, "secrets file is not a regular file", 0);
+    return -1;
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
     syslog (LOG_WARNING, "%s is readable or writable by others than its "
 	    "owner: chmod 0400 it", file);
   while (!r && (got = buf_getline (f, &line, LIM_ACCOUNT_LINE)) != 0) {
