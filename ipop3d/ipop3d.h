@@ -45,7 +45,8 @@ struct pop3_command {
  * "Invalid character in command" (NUL, CR, LF, another control byte
  * but TAB, DEL), "Null command" (empty or only spaces), "Unknown command"
  * (a keyword that is not 1..LIM_POP3_KEYWORD ASCII letters), "Too many
- * arguments" (more than LIM_POP3_ARGS). */
+ * arguments" (more than LIM_POP3_ARGS).  PASS is not split into args (a
+ * password may hold any number of spaces): it has rest only. */
 int pop3_parse_line (char *line, size_t len, struct pop3_command *cmd,
 		     const char **error_r);
 

@@ -78,6 +78,9 @@ pop3_parse_line (char *line, size_t len, struct pop3_command *cmd,
     cmd->name[i] = (char) (p[i] & ~0x20);	/* ASCII upper case */
   if (p[k])			/* exactly one separator starts rest */
     cmd->rest = p + k + 1;
+  /* a password may hold any number of spaces: PASS takes rest whole */
+  if (!strcmp (cmd->name, "PASS"))
+    return 0;
   return split_args (cmd, error_r);
 }
 

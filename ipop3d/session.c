@@ -648,14 +648,19 @@ pop3_dispatch (struct pop3d *s, char *line, size_t len)
   size_t i;
 
   if (pop3_parse_line (line, len, &c, &error)) {
-    reply_err (s, "%s", error);
-    return;
-  }
-  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-    if (!strcmp (c.name, commands[i].name) && (commands[i].states & state)) {
-      commands[i].fn (s, &c);
+    /* a keyword no command can have reads as any unknown one */
+    if (c.name[0] || strcmp (error, "Unknown command")) {
+      reply_err (s, "%s", error);
       return;
     }
+  }
+  else
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+      if (!strcmp (c.name, commands[i].name) &&
+	  (commands[i].states & state)) {
+	commands[i].fn (s, &c);
+	return;
+      }
   reply_err (s, "Unknown %s state command", state == IN_AUTHORIZATION ?
 	     "AUTHORIZATION" : "TRANSACTION");
 }
