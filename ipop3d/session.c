@@ -463,21 +463,29 @@ emit_client (void *ctx, const char *data, size_t len)
 }
 
 /* The message's header, then (lines < 0) all of its body or the first
- * lines lines, dot-stuffed and terminated. */
+ * lines lines, dot-stuffed and terminated.  RETR (ok_size) first says how
+ * many octets follow: the header and body as fetched (CRLF text), plus
+ * the CRLF pop3_stuff_end() adds to a message not ending in one. */
 static void
-send_message (struct pop3d *s, unsigned long msgno, long lines)
+send_message (struct pop3d *s, unsigned long msgno, long lines, int ok_size)
 {
   struct pop3_stuffer st;
-  unsigned long len = 0;
-  char *t;
-  pop3_stuffer_init (&st, -1, emit_client, s->client);
-  t = mail_fetch_header (s->stream, msgno, NIL, NIL, &len, FT_PEEK);
-  pop3_stuff (&st, t, len);
-  st.lines = lines;
-  if (lines) {
-    t = mail_fetch_text (s->stream, msgno, NIL, &len, FT_PEEK);
-    pop3_stuff (&st, t, len);
+  unsigned long hlen = 0, tlen = 0;
+  /* both stay valid together: they are the current message's texts */
+  char *h = mail_fetch_header (s->stream, msgno, NIL, NIL, &hlen, FT_PEEK);
+  char *t = lines ? mail_fetch_text (s->stream, msgno, NIL, &tlen, FT_PEEK)
+    : "";
+  if (ok_size) {
+    const char *tail = tlen ? t + tlen - 1 : hlen ? h + hlen - 1 : NULL;
+    reply_ok (s, "%lu octets", hlen + tlen +
+	      ((tail && *tail != '\n') ? 2 : 0));
   }
+  else
+    reply_ok (s, "Top of message follows");
+  pop3_stuffer_init (&st, -1, emit_client, s->client);
+  pop3_stuff (&st, h, hlen);
+  st.lines = lines;
+  pop3_stuff (&st, t, tlen);
   pop3_stuff_end (&st);
 }
 
@@ -488,8 +496,7 @@ cmd_retr (struct pop3d *s, struct pop3_command *c)
   struct pop3_msg *m = message_arg (s, c, 0, 1, &msgno);
   if (!m)
     return;
-  reply_ok (s, "%lu octets", m->size);
-  send_message (s, msgno, -1);
+  send_message (s, msgno, -1, 1);
   m->retrieved = 1;
 }
 
@@ -504,8 +511,7 @@ cmd_top (struct pop3d *s, struct pop3_command *c)
     reply_err (s, "Bad line count argument");
     return;
   }
-  reply_ok (s, "Top of message follows");
-  send_message (s, msgno, (long) lines);
+  send_message (s, msgno, (long) lines, 0);
 }
 
 static void

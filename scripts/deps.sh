@@ -6,7 +6,7 @@
 set -euo pipefail
 
 build_pkgs="gcc make pkg-config libc6-dev libssl-dev"
-check_pkgs="$build_pkgs python3 python3-pytest uw-mailutils libc-client2007e-dev faketime ucspi-tcp procps fetchmail"
+check_pkgs="$build_pkgs python3 python3-pytest uw-mailutils libc-client2007e-dev faketime ucspi-tcp procps getmail6"
 run_pkgs="$build_pkgs ucspi-tcp"
 
 usage() { echo "usage: $0 {build|check|run}..." >&2; exit 2; }

@@ -12,6 +12,9 @@
 #                            tests/fixtures/demo.mbox is copied there only
 #                            when the file is missing
 #   DIR/passwd               the account file (rewritten each run)
+#   DIR/cram-md5.pwd         ipop3d's APOP secrets (rewritten each run): the
+#                            demo accounts with password "demo", so APOP
+#                            works and /etc/cram-md5.pwd is never used
 # As root the demo users get two unused uids (>= 60000, absent from the
 # passwd and group databases; an existing DEMO_HOME keeps its owners), since
 # imapd refuses to serve a session as root.  Otherwise both accounts are us.
@@ -113,6 +116,17 @@ pw=$home/passwd
 } >"$pw"
 chmod 600 "$pw"	# hashes: only tcpserver (us) reads it
 
+# ipop3d's secrets file (UW format, user<TAB>secret).  While it exists, POP3
+# passwords are checked against it (UW's rule), so it says "demo" too.
+secrets=$home/cram-md5.pwd
+{
+	echo "# run-demo.sh APOP secrets: user<TAB>secret"
+	for u in "${users[@]}"; do
+		printf '%s\tdemo\n' "$u"
+	done
+} >"$secrets"
+chmod 600 "$secrets"
+
 for u in "${users[@]}"; do
 	mkdir -p "$home/$u"
 	if [ -e "$spool/$u" ]; then
@@ -128,13 +142,14 @@ for u in "${users[@]}"; do
 	fi
 done
 
-# start NAME PORT PROGRAM : tcpserver on 127.0.0.1:PORT in the background,
-# in a process group of its own
+# start NAME PORT PROGRAM [OPTION...] : tcpserver on 127.0.0.1:PORT in the
+# background, in a process group of its own
 set -m
 start() {
 	local name=$1 port=$2 prog=$3
+	shift 3
 	tcpserver -R -H -l localhost 127.0.0.1 "$port" \
-		"$prog" --passwd "$pw" --config "$cf" --syslog-stderr &
+		"$prog" --passwd "$pw" --config "$cf" --syslog-stderr "$@" &
 	pids+=($!)
 	sleep 0.3
 	if ! kill -0 "$!" 2>/dev/null; then
@@ -145,8 +160,8 @@ start() {
 start imapd "$IMAP_PORT" "$imapd"
 pop=""
 if [ -x "$ipop3d" ]; then
-	start ipop3d "$POP_PORT" "$ipop3d"
-	pop="  POP3: 127.0.0.1 port $POP_PORT (plain text), same accounts"
+	start ipop3d "$POP_PORT" "$ipop3d" --secrets "$secrets"
+	pop="  POP3: 127.0.0.1 port $POP_PORT (plain text; USER/PASS, APOP, AUTH PLAIN), same accounts"
 fi
 
 cat <<EOT
@@ -164,6 +179,10 @@ Connect with:
     authentication "Normal password", user name demo
   python3 -c 'import imaplib; m = imaplib.IMAP4("127.0.0.1", $IMAP_PORT); m.login("demo", "demo"); print(m.select())'
   (openssl is not needed: this port speaks plain IMAP)
+$(if [ -n "$pop" ]; then
+	echo "  mutt -f pop://demo@127.0.0.1:$POP_PORT/"
+	echo "  python3 -c 'import poplib; p = poplib.POP3(\"127.0.0.1\", $POP_PORT); p.apop(\"demo\", \"demo\"); print(p.stat()); p.quit()'"
+fi)
 
 Session log lines (syslog) are shown here too.  Ctrl-C stops everything.
 EOT

@@ -477,11 +477,17 @@ def test_systemd_socket_accepts():
 
 def test_inetd_line_fields():
     with open(os.path.join(TOP, "contrib", "inetd.conf")) as f:
-        lines = [ln for ln in f if ln.strip() and not ln.startswith("#")]
-    assert len(lines) == 1
-    fields = lines[0].split()
+        lines = [ln.split() for ln in f if ln.strip() and not ln.startswith("#")]
+    imap = [fields for fields in lines if fields[0] == "imap"]
+    assert len(imap) == 1
+    fields = imap[0]
     assert fields[:5] == ["imap", "stream", "tcp", "nowait", "root"]
     assert fields[6] == "imapd"
+    # the POP3 line, the same way
+    pop = [fields for fields in lines if fields[0] == "pop3"]
+    assert len(pop) == 1
+    assert pop[0][:5] == ["pop3", "stream", "tcp", "nowait", "root"]
+    assert pop[0][6] == "ipop3d"
 
 
 def test_xinetd_service_fields():
