@@ -115,6 +115,8 @@ struct pop3d {
   struct pop3_msg *msgs;	/* msgs[0 .. nmsgs-1] are messages 1..nmsgs */
   unsigned long nmsgs;
   unsigned long uidvalidity;
+  int expunged;			/* another session expunged since the last
+				   refresh */
   unsigned long last;		/* highest message number accessed (LAST) */
   unsigned long last_at_login;
 

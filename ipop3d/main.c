@@ -155,8 +155,8 @@ command_loop (struct pop3d *s)
     s->idle_since_ms = client_now_ms ();
     r = client_read_line (s->client, &line, LIM_POP3_LINE,
 			  read_timeout (s, login_deadline), &error);
+    end_if_signalled (s);	/* still idle: a kiss of death may count */
     s->idle_since_ms = 0;
-    end_if_signalled (s);
     switch (r) {
     case CLIENT_COMMAND:
       pop3_dispatch (s, line.data, line.len);

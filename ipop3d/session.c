@@ -62,10 +62,11 @@ reply_err (struct pop3d *s, const char *fmt, ...)
 void
 pop3_end (struct pop3d *s, const char *reply, const char *reason, int status)
 {
-  if (reply) {
+  /* the reply of the command that ended it (a third bad login, a
+   * twentieth error) goes out first */
+  if (reply)
     client_printf (s->client, "%s\r\n", reply);
-    client_flush (s->client);
-  }
+  client_flush (s->client);
   syslog (LOG_INFO, "%s user=%s host=%s", reason, s->user ? s->user : "???",
 	  s->host);
   if (s->stream) {		/* nothing deleted: DELEs live in s->msgs */
@@ -342,6 +343,25 @@ cmd_quit_auth (struct pop3d *s, struct pop3_command *c)
 
 /* ------------------------------------------------------- the maildrop */
 
+/* Catch up with the mailbox file before using what we know of it: the
+ * session may not be its only writer (an imapd may have expunged, which
+ * moves every later message), and reading at stale offsets would send the
+ * wrong bytes.  A stat() when nothing changed.  Messages gone since are
+ * marked so; the POP numbering never changes. */
+static void
+refresh (struct pop3d *s)
+{
+  unsigned long n;
+  if (!mail_ping (s->stream))
+    pop3_end (s, "-ERR [SYS/TEMP] Mailbox lost", "Mailbox lost", 1);
+  if (!s->expunged)
+    return;
+  for (n = 0; n < s->nmsgs; n++)
+    if (!s->msgs[n].gone && !mail_msgno (s->stream, s->msgs[n].uid))
+      s->msgs[n].gone = 1;
+  s->expunged = 0;
+}
+
 /* The message argument args[i] (required): its table entry and current
  * message number, or NULL with the -ERR sent. */
 static struct pop3_msg *
@@ -366,6 +386,7 @@ message_arg (struct pop3d *s, struct pop3_command *c, size_t i,
     reply_err (s, "No such message");
     return NULL;
   }
+  refresh (s);
   m = &s->msgs[n - 1];
   if (m->deleted) {
     reply_err (s, "Message %lu already deleted", n);
@@ -402,6 +423,7 @@ listing (struct pop3d *s, struct pop3_command *c, const char *intro,
     buf_free (&b);
     return;
   }
+  refresh (s);
   reply_ok (s, "%s", intro);
   for (n = 1; n <= s->nmsgs; n++)
     if (!s->msgs[n - 1].deleted && !s->msgs[n - 1].gone) {
@@ -448,6 +470,7 @@ cmd_stat (struct pop3d *s, struct pop3_command *c)
     reply_err (s, "Too many arguments");
     return;
   }
+  refresh (s);
   for (n = 0; n < s->nmsgs; n++)
     if (!s->msgs[n].deleted && !s->msgs[n].gone) {
       count++;
@@ -752,6 +775,14 @@ cb_ignore (MAILSTREAM *stream, unsigned long number)
 {
 }
 
+/* Another session expunged: refresh() marks what went. */
+static void
+cb_expunged (MAILSTREAM *stream, unsigned long number)
+{
+  if (cur)
+    cur->expunged = 1;
+}
+
 static void
 cb_list (MAILSTREAM *stream, int delimiter, char *name, long attributes)
 {
@@ -765,7 +796,7 @@ cb_status (MAILSTREAM *stream, char *mailbox, MAILSTATUS *status)
 static const struct mail_callbacks session_callbacks = {
   .searched = cb_ignore,
   .exists = cb_ignore,
-  .expunged = cb_ignore,	/* message_arg() asks mail_msgno() */
+  .expunged = cb_expunged,
   .flags = cb_ignore,
   .notify = cb_notify,
   .list = cb_list,

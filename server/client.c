@@ -161,20 +161,39 @@ static int interrupted (void)
   return !interrupt_check || interrupt_check ();
 }
 
+/* The session signals are blocked except inside ppoll(), so one that
+ * comes after the flag was looked at (say, just after a reply went out)
+ * still interrupts the wait instead of waiting for its timeout. */
 static int wait_fd (int fd, short events, int timeout_ms)
 {
   int64_t deadline = timeout_ms < 0 ? 0 : client_now_ms () + timeout_ms;
+  sigset_t block, old;
+  server_session_signals (&block);
   for (;;) {
     struct pollfd pfd = { .fd = fd, .events = events };
-    int left = -1, r;
+    struct timespec ts, *tsp = NULL;
+    int r, err;
     if (timeout_ms >= 0) {
       int64_t d = deadline - client_now_ms ();
-      left = d < 0 ? 0 : (int) d;
+      if (d < 0) d = 0;
+      ts.tv_sec = (time_t) (d / 1000);
+      ts.tv_nsec = (long) (d % 1000) * 1000000L;
+      tsp = &ts;
     }
-    r = poll (&pfd, 1, left);
+    sigprocmask (SIG_BLOCK, &block, &old);
+    if (interrupted ()) {
+      sigprocmask (SIG_SETMASK, &old, NULL);
+      return -1;
+    }
+    r = ppoll (&pfd, 1, tsp, &old);
+    err = errno;
+    sigprocmask (SIG_SETMASK, &old, NULL);
     if (r > 0) return 1;
     if (!r) return 0;
-    if (errno != EINTR || interrupted ()) return -1;
+    if (err != EINTR || interrupted ()) {
+      errno = err;
+      return -1;
+    }
   }
 }
 

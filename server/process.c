@@ -53,16 +53,22 @@ static int critical_depth;
 static sigset_t critical_saved;
 
 void
+server_session_signals (sigset_t *set)
+{
+  sigemptyset (set);
+  sigaddset (set, SIGUSR2);
+  sigaddset (set, SIGHUP);
+  sigaddset (set, SIGTERM);
+  sigaddset (set, SIGALRM);
+}
+
+void
 server_critical_enter (void)
 {
   sigset_t set;
   if (critical_depth++)
     return;
-  sigemptyset (&set);
-  sigaddset (&set, SIGUSR2);
-  sigaddset (&set, SIGHUP);
-  sigaddset (&set, SIGTERM);
-  sigaddset (&set, SIGALRM);
+  server_session_signals (&set);
   sigprocmask (SIG_BLOCK, &set, &critical_saved);
 }
 

@@ -166,6 +166,10 @@ int sasl_plain_split (struct buf *msg, const char **authz,
 char *server_client_address (void);
 /* stdin is a TCP socket (inetd, tcpserver, systemd) */
 int server_stdin_is_tcp (void);
+/* The signals that end (or may end) a session: SIGHUP, SIGTERM, SIGUSR2
+ * (kiss of death) and SIGALRM.  The connection's waits unblock them only
+ * inside ppoll(), so none is missed between a check and a wait. */
+void server_session_signals (sigset_t *set);
 /* The driver's mm_critical/mm_nocritical: while inside, SIGHUP, SIGTERM,
  * SIGUSR2 and SIGALRM are held, so a mailbox rewrite is never cut short. */
 void server_critical_enter (void);
