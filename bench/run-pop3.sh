@@ -257,6 +257,46 @@ echo "   without mbox From lines and status headers, as RETR sends it before dot
 echo "   replay: ipop3d's own RETR replies, saved once, played back by cat and parsed as"
 echo "   in RETR-all-pipelined: the client's share of that row, with no server work)"
 
+# ------------------------------------------- byte sink (no client parsing)
+# The issue's baseline is "cat to nc": the mailbox bytes written to a socket
+# and thrown away by a reader that does nothing else.  socat is that reader
+# here, for the stream and for whole pipelined sessions (USER, PASS, every
+# RETR, QUIT written at once); a session with only USER, PASS, QUIT is
+# subtracted, leaving RETR of every message.  -t 60: socat waits for the
+# server's close after sending QUIT.
+if command -v socat >/dev/null 2>&1; then
+	now() { date +%s.%N; }
+	{ printf 'USER bench\r\nPASS %s\r\n' "$pw"; printf 'QUIT\r\n'; } >"$home/login.cmd"
+	{ printf 'USER bench\r\nPASS %s\r\n' "$pw"; seq 1 "$n" | sed 's/.*/RETR &\r/';
+	  printf 'QUIT\r\n'; } >"$home/retr.cmd"
+	declare -A sink=()
+	for ((r = 0; r <= runs; r++)); do
+		a=$(now); socat -u TCP:127.0.0.1:"$p_stream" /dev/null; b=$(now)
+		[ $r -eq 0 ] || sink[stream]="${sink[stream]:-} $(awk -v a="$a" -v b="$b" 'BEGIN{print b-a}')"
+		for srv in $servers; do
+			a=$(now); socat -t 60 - TCP:127.0.0.1:"$(port_of "$srv")" <"$home/login.cmd" >/dev/null
+			b=$(now); socat -t 60 - TCP:127.0.0.1:"$(port_of "$srv")" <"$home/retr.cmd" >"$home/sink.out"
+			c=$(now)
+			[ $r -eq 0 ] && { grep -c '^+OK .* octets' "$home/sink.out" >"$home/sink.$srv.count" || true; }
+			[ $r -eq 0 ] || sink[$srv]="${sink[$srv]:-} $(awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN{print (c-b)-(b-a)}')"
+		done
+	done
+	echo
+	echo "  RETR of every message read by a byte sink (socat > /dev/null), median of $runs:"
+	ss=$(median ${sink[stream]})
+	printf '  %-28s %10.4f %14s
+' "stream (cat mbox)" "$ss" 1.00
+	for srv in $servers; do
+		a=$(median ${sink[$srv]})
+		printf '  %-28s %10.4f %14s   (%s RETR replies)\n' "$srv RETR-all" "$a" "$(ratio "$a" "$ss")" \
+			"$(cat "$home/sink.$srv.count")"
+	done
+	echo "  (a server's row: the whole pipelined session minus a USER/PASS/QUIT session)"
+else
+	echo
+	echo "  (no socat: the byte-sink rows are left out; apt-get install socat)"
+fi
+
 # ------------------------------------------------------- connection cycles
 if [ "$cycles" -gt 0 ]; then
 	echo
