@@ -163,7 +163,7 @@ static int interrupted (void)
 
 /* The session signals are blocked except inside ppoll(), so one that
  * comes after the flag was looked at (say, just after a reply went out)
- * still interrupts the wait instead of waiting for its timeout. */
+ * still interrupts a wait for input instead of waiting for its timeout. */
 static int wait_fd (int fd, short events, int timeout_ms)
 {
   int64_t deadline = timeout_ms < 0 ? 0 : client_now_ms () + timeout_ms;
@@ -181,7 +181,9 @@ static int wait_fd (int fd, short events, int timeout_ms)
       tsp = &ts;
     }
     sigprocmask (SIG_BLOCK, &block, &old);
-    if (interrupted ()) {
+    /* only a wait for input gives up on a flag already set: the goodbye
+     * that follows a signal must still be written */
+    if ((events & POLLIN) && interrupted ()) {
       sigprocmask (SIG_SETMASK, &old, NULL);
       return -1;
     }
