@@ -16,15 +16,8 @@
 static void
 login_failed (struct imapd *s, const char *user, const char *auth)
 {
-  struct buf u = BUF_INIT, a = BUF_INIT;
-  login_log_name (&u, user);
-  login_log_name (&a, auth);
-  syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
-	  buf_cstr (&u), buf_cstr (&a), s->host);
-  buf_free (&u);
-  buf_free (&a);
+  login_failure (user, auth, s->host, LIM_IMAP_LOGIN_DELAY);
   s->login_failures++;
-  sleep (LIM_IMAP_LOGIN_DELAY);	/* slow down guessing */
   reply_no (s, "Login failed.");
 }
 
@@ -171,11 +164,7 @@ login_complete (struct imapd *s, const struct server_account *acct,
 		const char *how)
 {
   struct buf caps = BUF_INIT;
-  login_drop_privileges (acct);
-  env_init (acct->user, acct->home);
-  if (chdir (acct->home))
-    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
-	    acct->home, strerror (errno));
+  login_enter (acct);
   client_set_authenticated (s->client, 1);
   s->user = cpystr (acct->user);
   s->home = cpystr (acct->home);

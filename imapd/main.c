@@ -101,37 +101,13 @@ greet (struct imapd *s)
 }
 
 
-/* SIGHUP, SIGTERM and SIGUSR2 end the session, but only between
- * commands or while waiting for the client, never half-way through a
- * mailbox update (the driver's critical sections block them too). */
-static volatile sig_atomic_t got_signal;
-
-static void
-on_signal (int sig)
-{
-  got_signal = sig;
-}
-
-static void
-catch_signals (void)
-{
-  struct sigaction sa;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;	/* no SA_RESTART: waits must see EINTR */
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGHUP, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGUSR2, &sa, NULL);
-  client_set_interrupt (&got_signal, NULL);
-}
-
 /* UW's wording: a hangup has nobody left to say goodbye to; the kiss of
  * death (another session wants the mailbox) is "Killed (lost mailbox
  * lock)".  Closing the mailbox on the way out saves its flags. */
 static void
 end_if_signalled (struct imapd *s)
 {
-  switch (got_signal) {
+  switch (server_signal) {
   case 0:
     return;
   case SIGHUP:
@@ -232,32 +208,22 @@ int
 main (int argc, char *argv[])
 {
   static const struct option options[] = {
-    { "passwd", required_argument, NULL, 'p' },
-    { "config", required_argument, NULL, 'c' },
-    { "secrets", required_argument, NULL, 'S' },
+    SERVER_LONG_OPTIONS,
     { "alert", required_argument, NULL, 'a' },
-    { "syslog-stderr", no_argument, NULL, 's' },
-    { "make-password", no_argument, NULL, 'm' },
-    { "version", no_argument, NULL, 'V' },
-    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
   static struct imapd session;
   struct imapd *s = &session;
-  const char *slash;
-  int opt, log_stderr = 0;
+  struct server_process proc;
+  int opt;
 
-  s->program = (argc > 0 && argv[0]) ?
-    ((slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0]) : "imapd";
+  s->program = server_program_name (argc, argv, "imapd");
   s->alert_file = DEFAULT_ALERT_FILE;
   s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
   while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
+    if (!server_common_option (opt, optarg, &s->opt))
     switch (opt) {
-    case 'p': s->opt.passwd_file = optarg; break;
-    case 'S': s->opt.secrets_file = optarg; break;
-    case 'c': env_config_path (optarg); break;
     case 'a': s->alert_file = optarg; break;
-    case 's': log_stderr = 1; break;
     case 'm': return login_make_password ("imapd");
     case 'V': printf ("imapd (Bamboo IMAP) %s\n", BAMBOO_VERSION); return 0;
     case 'h': usage (stdout, s->program); return 0;
@@ -269,13 +235,10 @@ main (int argc, char *argv[])
   }
 
 #include "linkage.c"
-  openlog ("imapd", LOG_PID | (log_stderr ? LOG_PERROR : 0), LOG_MAIL);
-  signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
-  s->client = client_new (0, 1);
-  catch_signals ();
-  s->host = server_client_address ();
-  env_config_load_once ();	/* the configured host name, if any */
-  s->localhost = cpystr (mylocalhost ());
+  server_start ("imapd", &s->opt, NULL, &proc);
+  s->client = proc.client;
+  s->host = proc.host;
+  s->localhost = proc.localhost;
   s->state = STATE_NOT_AUTHENTICATED;
   buf_init (&s->reply);
   session_install_callbacks (s);

@@ -657,13 +657,6 @@ cb_log (MAILSTREAM *stream, char *string, long errflg)
 }
 
 static void
-cb_dlog (MAILSTREAM *stream, char *string)
-{
-  if (string)
-    syslog (LOG_DEBUG, "%s", string);
-}
-
-static void
 cb_list (MAILSTREAM *stream, int delimiter, char *name, long attributes)
 {
   if (cur)
@@ -682,28 +675,6 @@ cb_status (MAILSTREAM *stream, char *mailbox, MAILSTATUS *status)
 {
   if (cur)
     cmd_status_reply (cur, mailbox, status);
-}
-
-static void
-cb_login (NETMBX *mb, char *user, char *pwd, long trial)
-{
-  /* the server opens no remote mailboxes: give the driver nothing */
-  if (user)
-    *user = '\0';
-  if (pwd)
-    *pwd = '\0';
-}
-
-static void
-cb_critical (MAILSTREAM *stream)
-{
-  server_critical_enter ();
-}
-
-static void
-cb_nocritical (MAILSTREAM *stream)
-{
-  server_critical_leave ();
 }
 
 static long
@@ -748,10 +719,10 @@ static const struct mail_callbacks session_callbacks = {
   .lsub = cb_lsub,
   .status = cb_status,
   .log = cb_log,
-  .dlog = cb_dlog,
-  .login = cb_login,
-  .critical = cb_critical,
-  .nocritical = cb_nocritical,
+  .dlog = server_cb_dlog,
+  .login = server_cb_login,
+  .critical = server_cb_critical,
+  .nocritical = server_cb_nocritical,
   .diskerror = cb_diskerror,
   .fatal = cb_fatal,
 };

@@ -51,15 +51,8 @@ expire_ok (const char *v)
 
 /* SIGHUP, SIGTERM and SIGUSR2 end the session only between commands or
  * while waiting for the client, and never inside a mailbox rewrite (the
- * driver's critical sections hold them). */
-static volatile sig_atomic_t got_signal;
+ * driver's critical sections hold them): server_start() catches them. */
 static struct pop3d *session;
-
-static void
-on_signal (int sig)
-{
-  got_signal = sig;
-}
 
 /* A kiss of death (SIGUSR2: another session wants the mailbox) is obeyed
  * only after LIM_POP3_KOD_IDLE of waiting for the client, as UW did, so
@@ -68,27 +61,14 @@ on_signal (int sig)
 static int
 obey_signal (void)
 {
-  if (got_signal != SIGUSR2)
+  if (server_signal != SIGUSR2)
     return 1;
   if (session->idle_since_ms &&
       client_now_ms () - session->idle_since_ms >=
       (int64_t) LIM_POP3_KOD_IDLE * 1000)
     return 1;
-  got_signal = 0;
+  server_signal = 0;
   return 0;
-}
-
-static void
-catch_signals (void)
-{
-  struct sigaction sa;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;	/* no SA_RESTART: waits must see EINTR */
-  sigemptyset (&sa.sa_mask);
-  sigaction (SIGHUP, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGUSR2, &sa, NULL);
-  client_set_interrupt (&got_signal, obey_signal);
 }
 
 /* UW's words: a hangup has nobody left to tell; a kiss of death is
@@ -96,9 +76,9 @@ catch_signals (void)
 static void
 end_if_signalled (struct pop3d *s)
 {
-  if (!got_signal || !obey_signal ())
+  if (!server_signal || !obey_signal ())
     return;
-  switch (got_signal) {
+  switch (server_signal) {
   case SIGHUP:
     pop3_end (s, NULL, "Hangup", 0);
   case SIGUSR2:
@@ -193,29 +173,20 @@ int
 main (int argc, char *argv[])
 {
   static const struct option options[] = {
-    { "passwd", required_argument, NULL, 'p' },
-    { "secrets", required_argument, NULL, 'S' },
-    { "config", required_argument, NULL, 'c' },
+    SERVER_LONG_OPTIONS,
     { "expire", required_argument, NULL, 'e' },
-    { "syslog-stderr", no_argument, NULL, 's' },
-    { "make-password", no_argument, NULL, 'm' },
-    { "version", no_argument, NULL, 'V' },
-    { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
   static struct pop3d state;
   struct pop3d *s = &state;
-  const char *slash;
-  int opt, log_stderr = 0;
+  struct server_process proc;
+  int opt;
 
-  s->program = (argc > 0 && argv[0]) ?
-    ((slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0]) : "ipop3d";
+  s->program = server_program_name (argc, argv, "ipop3d");
   s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
   while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
+    if (!server_common_option (opt, optarg, &s->opt))
     switch (opt) {
-    case 'p': s->opt.passwd_file = optarg; break;
-    case 'S': s->opt.secrets_file = optarg; break;
-    case 'c': env_config_path (optarg); break;
     case 'e':
       if (!expire_ok (optarg)) {
 	fprintf (stderr, "%s: --expire wants NEVER or a number of days, "
@@ -224,7 +195,6 @@ main (int argc, char *argv[])
       }
       s->expire = optarg;
       break;
-    case 's': log_stderr = 1; break;
     case 'm': return login_make_password ("ipop3d");
     case 'V': printf ("ipop3d (Bamboo IMAP) %s\n", BAMBOO_VERSION); return 0;
     case 'h': usage (stdout, s->program); return 0;
@@ -236,14 +206,11 @@ main (int argc, char *argv[])
   }
 
 #include "linkage.c"
-  openlog ("ipop3d", LOG_PID | (log_stderr ? LOG_PERROR : 0), LOG_MAIL);
-  signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
   session = s;
-  s->client = client_new (0, 1);
-  catch_signals ();
-  s->host = server_client_address ();
-  env_config_load_once ();	/* the configured host name, if any */
-  s->localhost = cpystr (mylocalhost ());
+  server_start ("ipop3d", &s->opt, obey_signal, &proc);
+  s->client = proc.client;
+  s->host = proc.host;
+  s->localhost = proc.localhost;
   s->state = POP3_AUTHORIZATION;
   pop3_install_callbacks (s);
   greet (s);

@@ -32,15 +32,21 @@ static void
 reply_err (struct pop3d *s, const char *fmt, ...) BAMBOO_PRINTF (2, 3);
 
 static void
+reply_v (struct pop3d *s, const char *status, const char *fmt, va_list ap)
+{
+  struct buf b = BUF_INIT;
+  buf_vprintf (&b, fmt, ap);
+  client_printf (s->client, "%s %s\r\n", status, buf_cstr (&b));
+  buf_free (&b);
+}
+
+static void
 reply_ok (struct pop3d *s, const char *fmt, ...)
 {
   va_list ap;
-  struct buf b = BUF_INIT;
   va_start (ap, fmt);
-  buf_vprintf (&b, fmt, ap);
+  reply_v (s, "+OK", fmt, ap);
   va_end (ap);
-  client_printf (s->client, "+OK %s\r\n", buf_cstr (&b));
-  buf_free (&b);
   s->errors = 0;
 }
 
@@ -50,12 +56,9 @@ static void
 reply_err (struct pop3d *s, const char *fmt, ...)
 {
   va_list ap;
-  struct buf b = BUF_INIT;
   va_start (ap, fmt);
-  buf_vprintf (&b, fmt, ap);
+  reply_v (s, "-ERR", fmt, ap);
   va_end (ap);
-  client_printf (s->client, "-ERR %s\r\n", buf_cstr (&b));
-  buf_free (&b);
   s->errors++;
 }
 
@@ -107,15 +110,8 @@ cmd_capa (struct pop3d *s, struct pop3_command *c)
 static void
 login_failed (struct pop3d *s, const char *user, const char *auth)
 {
-  struct buf u = BUF_INIT, a = BUF_INIT;
-  login_log_name (&u, user);
-  login_log_name (&a, auth);
-  syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
-	  buf_cstr (&u), buf_cstr (&a), s->host);
-  buf_free (&u);
-  buf_free (&a);
+  login_failure (user, auth, s->host, LIM_POP3_LOGIN_DELAY);
   s->login_failures++;
-  sleep (LIM_POP3_LOGIN_DELAY);	/* slow down guessing */
   client_puts (s->client, "-ERR [AUTH] Bad login\r\n");
   if (s->login_failures >= LIM_POP3_LOGIN_FAILURES)
     pop3_end (s, NULL, "Too many login failures", 0);
@@ -169,11 +165,7 @@ build_view (struct pop3d *s)
 static void
 login_complete (struct pop3d *s, struct server_account *acct, const char *how)
 {
-  login_drop_privileges (acct);
-  env_init (acct->user, acct->home);
-  if (chdir (acct->home))
-    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
-	    acct->home, strerror (errno));
+  login_enter (acct);
   client_set_authenticated (s->client, 1);
   if (s->user)
     fs_give ((void **) &s->user);
@@ -716,35 +708,6 @@ cb_notify (MAILSTREAM *stream, char *string, long errflg)
   cb_log (stream, string, errflg);
 }
 
-static void
-cb_dlog (MAILSTREAM *stream, char *string)
-{
-  if (string)
-    syslog (LOG_DEBUG, "%s", string);
-}
-
-static void
-cb_login (NETMBX *mb, char *user, char *pwd, long trial)
-{
-  /* the server opens no remote mailboxes: give the driver nothing */
-  if (user)
-    *user = '\0';
-  if (pwd)
-    *pwd = '\0';
-}
-
-static void
-cb_critical (MAILSTREAM *stream)
-{
-  server_critical_enter ();
-}
-
-static void
-cb_nocritical (MAILSTREAM *stream)
-{
-  server_critical_leave ();
-}
-
 static long
 cb_diskerror (MAILSTREAM *stream, long errcode, long serious)
 {
@@ -803,10 +766,10 @@ static const struct mail_callbacks session_callbacks = {
   .lsub = cb_list,
   .status = cb_status,
   .log = cb_log,
-  .dlog = cb_dlog,
-  .login = cb_login,
-  .critical = cb_critical,
-  .nocritical = cb_nocritical,
+  .dlog = server_cb_dlog,
+  .login = server_cb_login,
+  .critical = server_cb_critical,
+  .nocritical = server_cb_nocritical,
   .diskerror = cb_diskerror,
   .fatal = cb_fatal,
 };

@@ -416,3 +416,27 @@ login_make_password (const char *program)
   free (data);
   return fflush (stdout) ? 1 : 0;
 }
+
+void
+login_failure (const char *user, const char *auth, const char *host,
+	       unsigned int delay)
+{
+  struct buf u = BUF_INIT, a = BUF_INIT;
+  login_log_name (&u, user);
+  login_log_name (&a, auth);
+  syslog (LOG_AUTH | LOG_INFO, "Login failed user=%s auth=%s host=%s",
+	  buf_cstr (&u), buf_cstr (&a), host);
+  buf_free (&u);
+  buf_free (&a);
+  sleep (delay);		/* slow down guessing */
+}
+
+void
+login_enter (const struct server_account *acct)
+{
+  login_drop_privileges (acct);
+  env_init (acct->user, acct->home);
+  if (chdir (acct->home))
+    syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
+	    acct->home, strerror (errno));
+}

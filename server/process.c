@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <syslog.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "server.h"
+#include "env-int.h"
 
 char *
 server_client_address (void)
@@ -77,4 +79,89 @@ server_critical_leave (void)
 {
   if (critical_depth > 0 && !--critical_depth)
     sigprocmask (SIG_SETMASK, &critical_saved, NULL);
+}
+
+/* ------------------------------------------------------- program start */
+
+volatile sig_atomic_t server_signal;
+
+static void
+on_signal (int sig)
+{
+  server_signal = sig;
+}
+
+const char *
+server_program_name (int argc, char *argv[], const char *fallback)
+{
+  const char *slash;
+  if (argc < 1 || !argv[0] || !*argv[0])
+    return fallback;
+  return (slash = strrchr (argv[0], '/')) ? slash + 1 : argv[0];
+}
+
+int
+server_common_option (int opt, const char *arg, struct server_options *o)
+{
+  switch (opt) {
+  case 'p': o->passwd_file = arg; return 1;
+  case 'S': o->secrets_file = arg; return 1;
+  case 'c': env_config_path (arg); return 1;
+  case 's': o->log_stderr = 1; return 1;
+  default: return 0;
+  }
+}
+
+void
+server_start (const char *ident, const struct server_options *o,
+	      int (*check) (void), struct server_process *p)
+{
+  struct sigaction sa;
+  openlog (ident, LOG_PID | (o->log_stderr ? LOG_PERROR : 0), LOG_MAIL);
+  signal (SIGPIPE, SIG_IGN);	/* a dead client is a write error */
+  p->client = client_new (0, 1);
+  /* SIGHUP, SIGTERM and SIGUSR2 end the session, but only between
+   * commands or while waiting for the client, never half-way through a
+   * mailbox update (the driver's critical sections hold them) */
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;	/* no SA_RESTART: waits must see EINTR */
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGHUP, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGUSR2, &sa, NULL);
+  client_set_interrupt (&server_signal, check);
+  p->host = server_client_address ();
+  env_config_load_once ();	/* the configured host name, if any */
+  p->localhost = cpystr (mylocalhost ());
+}
+
+/* -------------------------------------------------- c-client callbacks */
+
+void
+server_cb_dlog (MAILSTREAM *stream, char *string)
+{
+  if (string)
+    syslog (LOG_DEBUG, "%s", string);
+}
+
+void
+server_cb_login (NETMBX *mb, char *user, char *pwd, long trial)
+{
+  /* the servers open no remote mailboxes: give the driver nothing */
+  if (user)
+    *user = '\0';
+  if (pwd)
+    *pwd = '\0';
+}
+
+void
+server_cb_critical (MAILSTREAM *stream)
+{
+  server_critical_enter ();
+}
+
+void
+server_cb_nocritical (MAILSTREAM *stream)
+{
+  server_critical_leave ();
 }

@@ -108,6 +108,7 @@ struct server_options {
   const char *passwd_file;	/* --passwd: the account file */
   const char *secrets_file;	/* --secrets: CRAM-MD5/APOP secrets,
 				   used only while the file exists */
+  int log_stderr;		/* --syslog-stderr */
 };
 
 #define SERVER_SECRETS_DEFAULT "/etc/cram-md5.pwd"
@@ -146,6 +147,14 @@ int login_check_uid (const struct server_account *acct, const char *host,
 /* --make-password: read a line on stdin, print its crypt(3) hash.
  * Returns the exit status. */
 int login_make_password (const char *program);
+/* A failed login: syslog (LOG_AUTH, UW's words) "Login failed user=...
+ * auth=... host=...", names made safe, never the password; then a pause
+ * of delay seconds to slow guessing. */
+void login_failure (const char *user, const char *auth, const char *host,
+		    unsigned int delay);
+/* A successful login: the privilege drop, env_init for the user, and the
+ * home directory as the working directory (a syslog warning if not). */
+void login_enter (const struct server_account *acct);
 /* A client-chosen name for syslog: printable ASCII, at most 80 bytes. */
 void login_log_name (struct buf *b, const char *name);
 
@@ -170,6 +179,42 @@ int server_stdin_is_tcp (void);
  * (kiss of death) and SIGALRM.  The connection's waits unblock them only
  * inside ppoll(), so none is missed between a check and a wait. */
 void server_session_signals (sigset_t *set);
+/* The options both servers take (getopt_long rows; the letters are what
+ * server_common_option() handles). */
+#define SERVER_LONG_OPTIONS \
+  { "passwd", required_argument, NULL, 'p' }, \
+  { "secrets", required_argument, NULL, 'S' }, \
+  { "config", required_argument, NULL, 'c' }, \
+  { "syslog-stderr", no_argument, NULL, 's' }, \
+  { "make-password", no_argument, NULL, 'm' }, \
+  { "version", no_argument, NULL, 'V' }, \
+  { "help", no_argument, NULL, 'h' }
+/* 1 when opt was --passwd, --secrets, --config or --syslog-stderr */
+int server_common_option (int opt, const char *arg, struct server_options *o);
+/* argv[0]'s base name, or fallback */
+const char *server_program_name (int argc, char *argv[], const char *fallback);
+
+/* The signal that asks the session to end (SIGHUP, SIGTERM, SIGUSR2), 0
+ * while none came; the program decides when to act on it. */
+extern volatile sig_atomic_t server_signal;
+struct server_process {
+  struct client *client;	/* on fds 0 and 1 */
+  char *host;			/* "[a.b.c.d]" or "UNKNOWN" */
+  char *localhost;		/* our name for greetings */
+};
+/* After the options: syslog (ident, LOG_MAIL), SIGPIPE ignored, the
+ * connection, the session signals caught into server_signal (check as in
+ * client_set_interrupt), the client's address, the c-client
+ * configuration and our host name. */
+void server_start (const char *ident, const struct server_options *o,
+		   int (*check) (void), struct server_process *p);
+
+/* c-client callbacks both servers install as they are */
+void server_cb_dlog (MAILSTREAM *stream, char *string);
+void server_cb_login (NETMBX *mb, char *user, char *pwd, long trial);
+void server_cb_critical (MAILSTREAM *stream);
+void server_cb_nocritical (MAILSTREAM *stream);
+
 /* The driver's mm_critical/mm_nocritical: while inside, SIGHUP, SIGTERM,
  * SIGUSR2 and SIGALRM are held, so a mailbox rewrite is never cut short. */
 void server_critical_enter (void);

@@ -91,7 +91,7 @@ setup (void)
 static void
 test_without_secrets (void)
 {
-  struct server_options o = { passwd_path, secrets_path };
+  struct server_options o = { passwd_path, secrets_path, 0 };
   struct server_account a;
   const char *err;
   char *missing = path_in ("no-such-file");
@@ -111,7 +111,7 @@ test_without_secrets (void)
 static void
 test_with_secrets (void)
 {
-  struct server_options o = { passwd_path, secrets_path };
+  struct server_options o = { passwd_path, secrets_path, 0 };
   struct server_account a;
   const char *err;
   CHECK (login_have_secrets (&o));
@@ -137,7 +137,7 @@ test_with_secrets (void)
 static void
 test_apop (void)
 {
-  struct server_options o = { passwd_path, secrets_path };
+  struct server_options o = { passwd_path, secrets_path, 0 };
   struct server_account a;
   const char *err, *chal = "<1896.697170952@dbc.mtview.ca.us>";
   char good[33], upper[33];
@@ -171,7 +171,7 @@ test_apop (void)
 static void
 test_secrets_errors (void)
 {
-  struct server_options o = { passwd_path, NULL };
+  struct server_options o = { passwd_path, NULL, 0 };
   struct server_account a;
   const char *err = NULL;
   char *dir = path_in ("a-directory");
