@@ -145,10 +145,8 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
   else
     auth_plain (s, &msg);
  done:
-  if (line.data)
-    explicit_bzero (line.data, line.len);
-  if (msg.data)
-    explicit_bzero (msg.data, msg.len);
+  buf_zero (&line);
+  buf_zero (&msg);
   buf_free (&line);
   buf_free (&msg);
 }

@@ -158,8 +158,7 @@ command_loop (struct pop3d *s)
 	pop3_end (s, NULL, buf_cstr (&why), 1);
       }
     }
-    if (line.data)		/* it may have held a password */
-      explicit_bzero (line.data, line.len);
+    buf_zero (&line);		/* it may have held a password */
     if (s->state == POP3_LOGOUT)
       pop3_end (s, NULL, "Logout", 0);
     if (client_failed (s->client))

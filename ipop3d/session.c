@@ -287,8 +287,7 @@ auth_plain (struct pop3d *s, const char *resp, size_t len)
     s->user = cpystr (authc);
     try_password (s, authc, pass, "Auth");
   }
-  if (msg.data)
-    explicit_bzero (msg.data, msg.len);
+  buf_zero (&msg);
   buf_free (&msg);
 }
 
@@ -314,8 +313,7 @@ cmd_auth (struct pop3d *s, struct pop3_command *c)
 		strlen (c->args[1]) : 0);
   else if (auth_response (s, &line))
     auth_plain (s, buf_cstr (&line), line.len);
-  if (line.data)
-    explicit_bzero (line.data, line.len);
+  buf_zero (&line);
   buf_free (&line);
 }
 

@@ -185,7 +185,7 @@ account_lookup (const char *file, const char *user,
     buf_puts (hash, h);
   else if (r < 0)
     *error_r = set_error (file, *error_r, 0);
-  explicit_bzero (line.data, line.len);	/* the line held the hash */
+  buf_zero (&line);	/* the line held the hash */
   buf_free (&line);
   return r;
 }
@@ -230,7 +230,7 @@ secret_lookup (const char *file, const char *user, struct buf *secret,
     }
   }
   fclose (f);
-  explicit_bzero (line.data, line.len);
+  buf_zero (&line);
   buf_free (&line);
   return r;
 }
@@ -263,8 +263,8 @@ check_account (const struct server_options *opt, const char *user,
     hash_dummy (password);
   if (r != 1)
     login_account_free (acct);
-  explicit_bzero (hash.data, hash.len);
-  explicit_bzero (secret.data, secret.len);
+  buf_zero (&hash);
+  buf_zero (&secret);
   buf_free (&hash);
   buf_free (&secret);
   return r;
@@ -306,7 +306,7 @@ apop_secret_ok (const char *secret, const void *arg)
   for (d = a->digest; *d; d++)	/* RFC 1939 says lower case; be kind */
     buf_putc (&given, (*d >= 'A' && *d <= 'F') ? *d - 'A' + 'a' : *d);
   ok = ok && equal_ct (buf_cstr (&given), buf_cstr (&hex));
-  explicit_bzero (text.data, text.len);
+  buf_zero (&text);
   buf_free (&text);
   buf_free (&hex);
   buf_free (&given);
@@ -410,7 +410,7 @@ login_make_password (const char *program)
     return 1;
   }
   printf ("%s\n", hash);
-  explicit_bzero (line.data, line.len);
+  buf_zero (&line);
   buf_free (&line);
   free (salt);
   free (data);

@@ -21,6 +21,8 @@ struct buf {
 
 void buf_init (struct buf *b);
 void buf_free (struct buf *b);
+void buf_zero (struct buf *b);			/* explicit_bzero what is held
+						   (passwords), keeps memory */
 void buf_reset (struct buf *b);			/* len = 0, keeps memory */
 void buf_reserve (struct buf *b, size_t more);
 void buf_append (struct buf *b, const void *p, size_t n);

@@ -19,6 +19,12 @@ void buf_free (struct buf *b)
   b->len = b->cap = 0;
 }
 
+void buf_zero (struct buf *b)
+{
+  /* all of it: a secret may have been longer before a reset */
+  if (b->data) explicit_bzero (b->data, b->cap);
+}
+
 void buf_reset (struct buf *b)
 {
   b->len = 0;
