@@ -135,6 +135,13 @@ void pop3_dispatch (struct pop3d *s, char *line, size_t len);
 /* The CAPA list for the state s is in, each line CRLF-terminated. */
 void pop3_capabilities (struct pop3d *s, struct buf *b);
 void pop3_install_callbacks (struct pop3d *s);
+/* server_signal's meaning for a session: SIGHUP, SIGTERM always end it;
+ * a kiss of death (SIGUSR2) only after LIM_POP3_KOD_IDLE of waiting for
+ * the client, else it is dropped (returns 0; the check server_start()
+ * gives the connection's waits). */
+int pop3_obey_signal (void);
+/* End the session if a signal asks for it (UW's replies and syslog). */
+void pop3_end_if_signalled (struct pop3d *s);
 /* End the session: reply (NULL: none), syslog "<reason> user=... host=...",
  * close the mailbox without deleting anything (UPDATE state aside), exit. */
 void pop3_end (struct pop3d *s, const char *reply, const char *reason,

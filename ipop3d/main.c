@@ -49,46 +49,6 @@ expire_ok (const char *v)
 
 /* ------------------------------------------------------------- signals */
 
-/* SIGHUP, SIGTERM and SIGUSR2 end the session only between commands or
- * while waiting for the client, and never inside a mailbox rewrite (the
- * driver's critical sections hold them): server_start() catches them. */
-static struct pop3d *session;
-
-/* A kiss of death (SIGUSR2: another session wants the mailbox) is obeyed
- * only after LIM_POP3_KOD_IDLE of waiting for the client, as UW did, so
- * a POP client in the middle of a download is not cut off: ignoring it
- * here lets the wait go on.  Other signals always end the wait. */
-static int
-obey_signal (void)
-{
-  if (server_signal != SIGUSR2)
-    return 1;
-  if (session->idle_since_ms &&
-      client_now_ms () - session->idle_since_ms >=
-      (int64_t) LIM_POP3_KOD_IDLE * 1000)
-    return 1;
-  server_signal = 0;
-  return 0;
-}
-
-/* UW's words: a hangup has nobody left to tell; a kiss of death is
- * "Killed (lost mailbox lock)".  Nothing is deleted in either case. */
-static void
-end_if_signalled (struct pop3d *s)
-{
-  if (!server_signal || !obey_signal ())
-    return;
-  switch (server_signal) {
-  case SIGHUP:
-    pop3_end (s, NULL, "Hangup", 0);
-  case SIGUSR2:
-    pop3_end (s, "-ERR Received Kiss of Death",
-	      "Killed (lost mailbox lock)", 0);
-  default:
-    pop3_end (s, "-ERR Killed", "Killed", 0);
-  }
-}
-
 /* --------------------------------------------------------------- loop */
 
 static void
@@ -131,11 +91,11 @@ command_loop (struct pop3d *s)
   for (;;) {
     const char *error = NULL;
     enum client_read r;
-    end_if_signalled (s);
+    pop3_end_if_signalled (s);
     s->idle_since_ms = client_now_ms ();
     r = client_read_line (s->client, &line, LIM_POP3_LINE,
 			  read_timeout (s, login_deadline), &error);
-    end_if_signalled (s);	/* still idle: a kiss of death may count */
+    pop3_end_if_signalled (s);	/* still idle: a kiss of death may count */
     s->idle_since_ms = 0;
     switch (r) {
     case CLIENT_COMMAND:
@@ -205,13 +165,12 @@ main (int argc, char *argv[])
   }
 
 #include "linkage.c"
-  session = s;
-  server_start ("ipop3d", &s->opt, obey_signal, &proc);
+  pop3_install_callbacks (s);
+  server_start ("ipop3d", &s->opt, pop3_obey_signal, &proc);
   s->client = proc.client;
   s->host = proc.host;
   s->localhost = proc.localhost;
   s->state = POP3_AUTHORIZATION;
-  pop3_install_callbacks (s);
   greet (s);
   command_loop (s);
 }

@@ -80,6 +80,47 @@ pop3_end (struct pop3d *s, const char *reply, const char *reason, int status)
   exit (status);
 }
 
+/* ------------------------------------------------------------- signals */
+
+/* SIGHUP, SIGTERM and SIGUSR2 end the session only between commands or
+ * while waiting for the client, and never inside a mailbox rewrite (the
+ * driver's critical sections hold them): server_start() catches them.
+ *
+ * A kiss of death (SIGUSR2: another session wants the mailbox) is obeyed
+ * only after LIM_POP3_KOD_IDLE of waiting for the client, as UW did, so
+ * a POP client in the middle of a download is not cut off: ignoring it
+ * here lets the wait go on.  Other signals always end the wait. */
+int
+pop3_obey_signal (void)
+{
+  if (server_signal != SIGUSR2)
+    return 1;
+  if (cur && cur->idle_since_ms &&
+      client_now_ms () - cur->idle_since_ms >=
+      (int64_t) LIM_POP3_KOD_IDLE * 1000)
+    return 1;
+  server_signal = 0;
+  return 0;
+}
+
+/* UW's words: a hangup has nobody left to tell; a kiss of death is
+ * "Killed (lost mailbox lock)".  Nothing is deleted in either case. */
+void
+pop3_end_if_signalled (struct pop3d *s)
+{
+  if (!server_signal || !pop3_obey_signal ())
+    return;
+  switch (server_signal) {
+  case SIGHUP:
+    pop3_end (s, NULL, "Hangup", 0);
+  case SIGUSR2:
+    pop3_end (s, "-ERR Received Kiss of Death",
+	      "Killed (lost mailbox lock)", 0);
+  default:
+    pop3_end (s, "-ERR Killed", "Killed", 0);
+  }
+}
+
 /* ------------------------------------------------------------ capabilities */
 
 void
@@ -263,6 +304,7 @@ auth_response (struct pop3d *s, struct buf *line)
   case CLIENT_TIMEOUT:
     pop3_end (s, "-ERR Autologout; idle for too long", "Autologout", 0);
   default:
+    pop3_end_if_signalled (s);	/* SIGTERM etc. say so */
     pop3_end (s, NULL, "Unexpected client disconnect, while reading "
 	      "authentication", 0);
   }
