@@ -386,6 +386,13 @@ refresh (struct pop3d *s)
   unsigned long n;
   if (!mail_ping (s->stream))
     pop3_end (s, "-ERR [SYS/TEMP] Mailbox lost", "Mailbox lost", 1);
+  if (s->stream->uid_validity != s->uidvalidity) {
+    /* rewritten without its UIDs by some other program: our UIDs may
+     * name other messages now, so none of them is touched again */
+    for (n = 0; n < s->nmsgs; n++)
+      s->msgs[n].gone = 1;
+    return;
+  }
   if (!s->expunged)
     return;
   for (n = 0; n < s->nmsgs; n++)
@@ -636,12 +643,22 @@ static void
 cmd_quit (struct pop3d *s, struct pop3_command *c)
 {
   unsigned long ndele, nseen;
-  char *dele = uid_set (s, 0, &ndele), *seen = uid_set (s, 1, &nseen);
+  char *dele, *seen;
   long ok = T;
 
   s->state = POP3_UPDATE;
   if (s->last_error)
     fs_give ((void **) &s->last_error);
+  refresh (s);			/* never flag by stale UIDs */
+  if (s->stream->uid_validity != s->uidvalidity) {
+    syslog (LOG_WARNING, "Update refused user=%s host=%s: UIDVALIDITY "
+	    "changed during the session (mailbox rewritten by another "
+	    "program)", s->user, s->host);
+    pop3_end (s, "-ERR [SYS/TEMP] Mailbox changed by another program, "
+	      "nothing deleted", "Logout", 0);
+  }
+  dele = uid_set (s, 0, &ndele);
+  seen = uid_set (s, 1, &nseen);
   if (seen)
     mail_flag (s->stream, seen, "\\Seen", ST_UID | ST_SET);
   if (dele) {

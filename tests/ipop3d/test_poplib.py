@@ -415,6 +415,33 @@ def test_removed_by_another_session(srv, sess):
     assert b"<msg3@test>" in sess.read_body()
 
 
+def test_quit_after_another_session_expunged(srv, sess):
+    """DELE 3, imapd expunges message 1 meanwhile, QUIT: exactly message
+    3 goes (by UID, not by its old number), message 2 stays."""
+    assert sess.cmd("DELE 3") == "+OK Message deleted"
+    out = srv.imap("demo", ["a SELECT INBOX", "b STORE 1 +FLAGS (\\Deleted)",
+                            "c EXPUNGE"])
+    assert "* 1 EXPUNGE" in out, out
+    assert sess.cmd("QUIT") == "+OK Sayonara"
+    srv.wait_log(re.compile(r"Update user=demo host=\S+ nmsgs=1 ndele=1 nseen=0"))
+    assert [m.msgid for m in srv.read_mbox("demo")] == ["<msg2@test>"]
+
+
+def test_mailbox_rewritten_without_uids(srv, sess):
+    """Another program rewrites the spool without its UID headers during
+    the session (a new UIDVALIDITY): the old UIDs may name other messages,
+    so nothing is read or deleted by them, and QUIT says so."""
+    assert sess.cmd("DELE 1") == "+OK Message deleted"
+    time.sleep(1.1)		# a UIDVALIDITY is a time: make the new one differ
+    srv.write_mailbox("demo", [MSGS[2], MSGS[0], MSGS[1]])
+    assert sess.cmd("RETR 2") == "-ERR Message 2 was removed by another session"
+    assert sess.cmd("QUIT") == ("-ERR [SYS/TEMP] Mailbox changed by another "
+                                "program, nothing deleted")
+    srv.wait_log("Update refused user=demo")
+    assert sorted(m.msgid for m in srv.read_mbox("demo")) == \
+        ["<msg1@test>", "<msg2@test>", "<msg3@test>"]
+
+
 # ------------------------------------------------------------ AUTH
 
 def test_auth_listing(srv):
