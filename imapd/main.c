@@ -25,13 +25,18 @@ static void
 usage (FILE *out, const char *program)
 {
   fprintf (out,
-	   "usage: %s [--passwd FILE] [--secrets FILE] [--config FILE] "
+	   "usage: %s [--passwd FILE | --checkpassword PROG] [--secrets FILE] "
+	   "[--config FILE] "
 	   "[--alert FILE] "
 	   "[--syslog-stderr]\n"
 	   "       %s --make-password | --version | --help\n"
 	   "IMAP4rev1 server on stdin/stdout (see imapd(8)).\n"
 	   "  --passwd FILE     account file for LOGIN "
 	   "(user:hash:uid:gid:gecos:home:shell)\n"
+	   "  --checkpassword PROG  ask this checkpassword program (qmail "
+	   "protocol,\n"
+	   "                    e.g. vpopmail's vchkpw) instead of the account "
+	   "file\n"
 	   "  --secrets FILE    CRAM-MD5/APOP secrets, used while the file "
 	   "exists\n"
 	   "                    (default %s)\n"

@@ -21,12 +21,17 @@ static void
 usage (FILE *out, const char *program)
 {
   fprintf (out,
-	   "usage: %s [--passwd FILE] [--secrets FILE] [--config FILE] "
+	   "usage: %s [--passwd FILE | --checkpassword PROG] [--secrets FILE] "
+	   "[--config FILE] "
 	   "[--expire DAYS|NEVER]\n"
 	   "       [--syslog-stderr]\n"
 	   "       %s --make-password | --version | --help\n"
 	   "POP3 server on stdin/stdout (see ipop3d(8)).\n"
 	   "  --passwd FILE     account file (user:hash:uid:gid:gecos:home:shell)\n"
+	   "  --checkpassword PROG  ask this checkpassword program (qmail "
+	   "protocol,\n"
+	   "                    e.g. vpopmail's vchkpw) instead of the account "
+	   "file\n"
 	   "  --secrets FILE    APOP/CRAM-MD5 secrets, used while the file "
 	   "exists\n"
 	   "                    (default %s)\n"

@@ -181,6 +181,13 @@ build_view (struct pop3d *s)
 {
   MAILSTREAM *st = s->stream;
   unsigned long i;
+  /* UIDs the driver has just assigned (new mail, or a mailbox never
+   * opened read/write) go to disk before any UIDL is handed out: a
+   * session killed before its close would otherwise leave them unsaved,
+   * and the next one would number the messages anew (new UIDLs: the
+   * client downloads everything again), as would an imapd opening the
+   * mailbox meanwhile.  A checkpoint with nothing new writes nothing. */
+  mail_check (st);
   if (st->nmsgs)
     mail_fetch_fast (st, "1:*", NIL);
   s->msgs = fs_get ((st->nmsgs + 1) * sizeof *s->msgs);

@@ -161,6 +161,16 @@ static int interrupted (void)
   return !interrupt_check || interrupt_check ();
 }
 
+void
+server_session_signals (sigset_t *set)
+{
+  sigemptyset (set);
+  sigaddset (set, SIGUSR2);
+  sigaddset (set, SIGHUP);
+  sigaddset (set, SIGTERM);
+  sigaddset (set, SIGALRM);
+}
+
 /* The session signals are blocked except inside ppoll(), so one that
  * comes after the flag was looked at (say, just after a reply went out)
  * still interrupts a wait for input instead of waiting for its timeout. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -281,6 +282,13 @@ login_check (const struct server_options *opt, const char *user,
 	     const char *password, struct server_account *acct,
 	     const char **error_r)
 {
+  if (opt->checkpassword) {
+    char stamp[64];
+    snprintf (stamp, sizeof stamp, "<%lu.%lu@bamboo>",
+	      (unsigned long) getpid (), (unsigned long) time (NULL));
+    return login_checkpassword (opt->checkpassword, user, password, stamp,
+				acct, error_r);
+  }
   return check_account (opt, user, password,
 			login_have_secrets (opt) ? plain_secret_ok : NULL,
 			password, acct, error_r);

@@ -55,16 +55,6 @@ static int critical_depth;
 static sigset_t critical_saved;
 
 void
-server_session_signals (sigset_t *set)
-{
-  sigemptyset (set);
-  sigaddset (set, SIGUSR2);
-  sigaddset (set, SIGHUP);
-  sigaddset (set, SIGTERM);
-  sigaddset (set, SIGALRM);
-}
-
-void
 server_critical_enter (void)
 {
   sigset_t set;
@@ -108,6 +98,8 @@ server_common_option (int opt, const char *arg, struct server_options *o)
   case 'S': o->secrets_file = arg; return 1;
   case 'c': env_config_path (arg); return 1;
   case 's': o->log_stderr = 1; return 1;
+  case 'C': o->checkpassword = arg; return 1;
+  case 'R': exit (login_checkpassword_reply ());
   default: return 0;
   }
 }

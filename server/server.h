@@ -109,6 +109,8 @@ struct server_options {
   const char *secrets_file;	/* --secrets: CRAM-MD5/APOP secrets,
 				   used only while the file exists */
   int log_stderr;		/* --syslog-stderr */
+  const char *checkpassword;	/* --checkpassword PROG: plaintext logins
+				   go to it instead of the account file */
 };
 
 #define SERVER_SECRETS_DEFAULT "/etc/cram-md5.pwd"
@@ -120,15 +122,32 @@ struct server_account {
   gid_t gid;
 };
 
-/* Check user/password.  The account file gives uid, gid and home; the
- * password is checked against the account file's crypt(3) hash, or, while
- * the secrets file exists, against the user's secret there instead (UW's
- * rule).  Returns 1 and fills acct on success, 0 on a bad user or
+/* Check user/password.  With a checkpassword program configured, it
+ * decides and gives uid, gid and home (login_checkpassword).  Otherwise
+ * the account file gives them, and the password is checked against its
+ * crypt(3) hash or, while the secrets file exists, against the user's
+ * secret there instead (UW's rule).  Returns 1 and fills acct on success, 0 on a bad user or
  * password (no detail), -1 on a configuration error (*error_r says what,
  * for syslog only). */
 int login_check (const struct server_options *opt, const char *user,
 		 const char *password, struct server_account *acct,
 		 const char **error_r);
+/* ------------------------------------------------------------ checkpw.c */
+
+/* Ask checkpassword program prog (the qmail protocol: fd 3 gets
+ * user\0password\0timestamp\0) about user/password.  On success the
+ * program has run this server's --checkpassword-reply as the user, which
+ * tells us uid, gid and home: returns 1 with acct filled (uid 0 is
+ * refused).  0: bad login (exit status 1).  -1 with *error_r: it could
+ * not run, gave no answer in LIM_CHECKPASSWORD_TIME, or failed otherwise
+ * (qmail's 111: temporary). */
+int login_checkpassword (const char *prog, const char *user,
+			 const char *password, const char *timestamp,
+			 struct server_account *acct, const char **error_r);
+/* The reply helper: prints who we are (uid, gid, HOME, USER) for the
+ * server that ran the checkpassword program; returns the exit status. */
+int login_checkpassword_reply (void);
+
 /* APOP (RFC 1939): digest is the hex MD5 of challenge + the user's
  * secret.  Same returns as login_check. */
 int login_check_apop (const struct server_options *opt, const char *user,
@@ -188,8 +207,12 @@ void server_session_signals (sigset_t *set);
   { "syslog-stderr", no_argument, NULL, 's' }, \
   { "make-password", no_argument, NULL, 'm' }, \
   { "version", no_argument, NULL, 'V' }, \
-  { "help", no_argument, NULL, 'h' }
-/* 1 when opt was --passwd, --secrets, --config or --syslog-stderr */
+  { "help", no_argument, NULL, 'h' }, \
+  { "checkpassword", required_argument, NULL, 'C' }, \
+  { "checkpassword-reply", no_argument, NULL, 'R' }
+/* 1 when opt was --passwd, --secrets, --config, --syslog-stderr or
+ * --checkpassword; --checkpassword-reply (the helper a checkpassword
+ * program runs) exits here with its status. */
 int server_common_option (int opt, const char *arg, struct server_options *o);
 /* argv[0]'s base name, or fallback */
 const char *server_program_name (int argc, char *argv[], const char *fallback);

@@ -91,7 +91,7 @@ setup (void)
 static void
 test_without_secrets (void)
 {
-  struct server_options o = { passwd_path, secrets_path, 0 };
+  struct server_options o = { .passwd_file = passwd_path, .secrets_file = secrets_path };
   struct server_account a;
   const char *err;
   char *missing = path_in ("no-such-file");
@@ -111,7 +111,7 @@ test_without_secrets (void)
 static void
 test_with_secrets (void)
 {
-  struct server_options o = { passwd_path, secrets_path, 0 };
+  struct server_options o = { .passwd_file = passwd_path, .secrets_file = secrets_path };
   struct server_account a;
   const char *err;
   CHECK (login_have_secrets (&o));
@@ -137,7 +137,7 @@ test_with_secrets (void)
 static void
 test_apop (void)
 {
-  struct server_options o = { passwd_path, secrets_path, 0 };
+  struct server_options o = { .passwd_file = passwd_path, .secrets_file = secrets_path };
   struct server_account a;
   const char *err, *chal = "<1896.697170952@dbc.mtview.ca.us>";
   char good[33], upper[33];
@@ -171,7 +171,7 @@ test_apop (void)
 static void
 test_secrets_errors (void)
 {
-  struct server_options o = { passwd_path, NULL, 0 };
+  struct server_options o = { .passwd_file = passwd_path };
   struct server_account a;
   const char *err = NULL;
   char *dir = path_in ("a-directory");
@@ -302,10 +302,76 @@ test_interrupt_check (void)
   CHECK_INTEQ (flag, 0);
 }
 
+/* ------------------------------------------------------ checkpassword */
+
+/* A checkpassword program for a virtual domain: alice@example.org with
+ * password "wonder"; temp@example.org fails temporarily (111); mute@...
+ * succeeds without running its command; root@... claims uid 0.  As root
+ * it becomes nobody before running its command, as vchkpw becomes the
+ * vpopmail user. */
+static const char checkpw_script[] =
+  "#!/usr/bin/python3\n"
+  "import os, sys\n"
+  "data = b''\n"
+  "while True:\n"
+  "    chunk = os.read(3, 4096)\n"
+  "    if not chunk: break\n"
+  "    data += chunk\n"
+  "user, pw, stamp = data.split(b'\\0')[:3]\n"
+  "assert stamp.startswith(b'<') and stamp.endswith(b'>'), stamp\n"
+  "if user == b'temp@example.org': sys.exit(111)\n"
+  "if user == b'mute@example.org': sys.exit(0)\n"
+  "if pw != b'wonder' or user not in (b'alice@example.org', b'root@example.org'):\n"
+  "    sys.exit(1)\n"
+  "if user != b'root@example.org' and os.getuid() == 0:\n"
+  "    os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+  "os.environ['HOME'] = '/var/vpopmail/domains/example.org/alice'\n"
+  "os.environ['USER'] = user.decode()\n"
+  "os.execv(sys.argv[1], sys.argv[1:])\n";
+
+static void
+test_checkpassword (void)
+{
+  struct server_account a;
+  const char *err = NULL;
+  char *prog = path_in ("checkpw"), *missing = path_in ("no-such-program");
+  unsigned long uid = geteuid () ? (unsigned long) geteuid () : 65534UL;
+  struct server_options o = { .checkpassword = prog };
+
+  write_file (prog, checkpw_script, 0755);
+  CHECK_INTEQ (login_check (&o, "alice@example.org", "wonder", &a, &err), 1);
+  CHECK_STREQ (a.user, "alice@example.org");
+  CHECK_STREQ (a.home, "/var/vpopmail/domains/example.org/alice");
+  CHECK_INTEQ (a.uid, uid);
+  login_account_free (&a);
+  CHECK_INTEQ (login_check (&o, "alice@example.org", "wonde", &a, &err), 0);
+  CHECK (a.user == NULL);
+  CHECK_INTEQ (login_check (&o, "bob@example.org", "wonder", &a, &err), 0);
+  /* temporary failures and misbehaving programs are errors, not logins */
+  CHECK_INTEQ (login_check (&o, "temp@example.org", "x", &a, &err), -1);
+  CHECK (err && strstr (err, "exit status 111"));
+  CHECK_INTEQ (login_check (&o, "mute@example.org", "x", &a, &err), -1);
+  CHECK (err && strstr (err, "gave no account"));
+  CHECK_INTEQ (login_check (&o, "root@example.org", "wonder", &a, &err),
+	       geteuid () ? 1 : -1);
+  if (geteuid ())
+    login_account_free (&a);
+  else
+    CHECK (err && strstr (err, "uid 0"));
+  o.checkpassword = missing;
+  CHECK_INTEQ (login_check (&o, "alice@example.org", "wonder", &a, &err), -1);
+  unlink (prog);
+  fs_give ((void **) &prog);
+  fs_give ((void **) &missing);
+}
+
 int
-main (void)
+main (int argc, char *argv[])
 {
 #include "linkage.c"
+  /* this program is the reply helper the checkpassword program runs */
+  if (argc > 1 && !strcmp (argv[1], "--checkpassword-reply"))
+    return login_checkpassword_reply ();
   setup ();
   test_without_secrets ();
   test_with_secrets ();
@@ -314,6 +380,7 @@ main (void)
   test_sasl ();
   test_log_name ();
   test_interrupt_check ();
+  test_checkpassword ();
   unlink (passwd_path);
   unlink (secrets_path);
   rmdir (topdir);

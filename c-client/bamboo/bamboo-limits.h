@@ -75,7 +75,9 @@
 #define LIM_SERVER_WRITE_TIMEOUT 900	/* seconds a stalled client may block
 					   one write */
 #define LIM_ACCOUNT_LINE 4096		/* bytes in an account or secrets file
-					   line */
+					   line, or a checkpassword reply */
+#define LIM_CHECKPASSWORD_TIME 30	/* seconds a checkpassword program
+					   may take to answer */
 
 /* POP3 server (ipop3d): what one client may send.  Exceeding a limit gets
  * -ERR, never a crash. */

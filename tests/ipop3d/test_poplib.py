@@ -6,7 +6,9 @@ checked in the spool file afterwards; UIDL checked against imapd.
 Each test gets its own server (popserver.Server: tcpserver on 127.0.0.1, a
 free port, scratch spool).
 """
+import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -425,6 +427,28 @@ def test_quit_after_another_session_expunged(srv, sess):
     assert sess.cmd("QUIT") == "+OK Sayonara"
     srv.wait_log(re.compile(r"Update user=demo host=\S+ nmsgs=1 ndele=1 nseen=0"))
     assert [m.msgid for m in srv.read_mbox("demo")] == ["<msg2@test>"]
+
+
+def test_uidls_survive_a_killed_session(srv):
+    """The UIDs of a mailbox that never had any are on disk before the
+    first UIDL is answered: kill -9 that session, and the next one gives
+    every message the same UIDL (no re-download), as does imapd."""
+    s = srv.connect()
+    s.login("demo")
+    assert s.cmd("UIDL") == "+OK Unique-ID listing follows"
+    first = s.lines()
+    assert len(first) == len(MSGS)
+    os.kill(srv.wait_session_pid(), signal.SIGKILL)
+    s.close()
+    srv.wait_sessions_gone()
+    time.sleep(1.1)     # a new UIDVALIDITY would now differ (it is a time)
+    s = srv.connect()
+    s.login("demo")
+    assert s.cmd("UIDL") == "+OK Unique-ID listing follows"
+    assert s.lines() == first
+    s.cmd("QUIT")
+    validity, uids = srv.imap_uids("demo")
+    assert ["%d %08x%08x" % (i + 1, validity, u) for i, u in enumerate(uids)] == first
 
 
 def test_mailbox_rewritten_without_uids(srv, sess):
