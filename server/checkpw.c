@@ -190,13 +190,21 @@ login_checkpassword (const char *prog, const char *user, const char *password,
   close (sp[0]);
   close (rp[1]);
   sp[0] = rp[1] = -1;
-  /* one write well under PIPE_BUF: the program reads it when it likes */
+  /* one write well under PIPE_BUF: the program reads it when it likes;
+   * one that exits unread must not kill us with SIGPIPE */
   buf_append (&secrets, user, strlen (user) + 1);
   buf_append (&secrets, password, strlen (password) + 1);
   buf_append (&secrets, timestamp, strlen (timestamp) + 1);
-  if (write (sp[1], secrets.data, secrets.len) < 0 && errno != EPIPE)
-    syslog (LOG_WARNING, "checkpassword %s: write: %s", prog,
-	    strerror (errno));
+  {
+    struct sigaction ign, old;
+    memset (&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction (SIGPIPE, &ign, &old);
+    if (write (sp[1], secrets.data, secrets.len) < 0 && errno != EPIPE)
+      syslog (LOG_WARNING, "checkpassword %s: write: %s", prog,
+	      strerror (errno));
+    sigaction (SIGPIPE, &old, NULL);
+  }
   close (sp[1]);
   sp[1] = -1;
   if (read_reply (rp[0], &reply, deadline)) {
