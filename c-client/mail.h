@@ -146,6 +146,9 @@
 /* Bamboo: the spool directory (MAILSPOOL at build time) */
 #define GET_MAILSPOOLDIR (long) 233
 #define SET_MAILSPOOLDIR (long) 234
+/* Bamboo: the servers' checkpassword program ("set checkpassword") */
+#define GET_CHECKPASSWORD (long) 235
+#define SET_CHECKPASSWORD (long) 236
 
 /* 300 block: TCP */
 #define GET_OPENTIMEOUT (long) 300

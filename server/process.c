@@ -105,7 +105,7 @@ server_common_option (int opt, const char *arg, struct server_options *o)
 }
 
 void
-server_start (const char *ident, const struct server_options *o,
+server_start (const char *ident, struct server_options *o,
 	      int (*check) (void), struct server_process *p)
 {
   struct sigaction sa;
@@ -125,6 +125,9 @@ server_start (const char *ident, const struct server_options *o,
   p->host = server_client_address ();
   env_config_load_once ();	/* the configured host name, if any */
   p->localhost = cpystr (mylocalhost ());
+  /* --checkpassword wins over "set checkpassword" */
+  if (!o->checkpassword)
+    o->checkpassword = env_parameters (GET_CHECKPASSWORD, NIL);
 }
 
 /* -------------------------------------------------- c-client callbacks */

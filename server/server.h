@@ -228,8 +228,9 @@ struct server_process {
 /* After the options: syslog (ident, LOG_MAIL), SIGPIPE ignored, the
  * connection, the session signals caught into server_signal (check as in
  * client_set_interrupt), the client's address, the c-client
- * configuration and our host name. */
-void server_start (const char *ident, const struct server_options *o,
+ * configuration (its "set checkpassword" fills o->checkpassword unless
+ * the command line did) and our host name. */
+void server_start (const char *ident, struct server_options *o,
 		   int (*check) (void), struct server_process *p);
 
 /* c-client callbacks both servers install as they are */

@@ -39,6 +39,8 @@ static const struct cf_directive cf_table[] = {
   /* the environment: homes, spool, names */
   { "system-inbox", CF_STR, SET_SYSINBOX, CF_ENV },
   { "mail-spool-directory", CF_STR, SET_MAILSPOOLDIR, CF_ENV },
+  /* the servers' login program (never from a user's own .mminit) */
+  { "checkpassword", CF_STR, SET_CHECKPASSWORD, CF_ENV },
   { "mail-subdirectory", CF_STR, SET_MAILSUBDIR, CF_ENV },
   { "local-host", CF_STR, SET_LOCALHOST, CF_ENV },
   { "ftp-export-directory", CF_STR, SET_FTPHOME, CF_ENV },

@@ -41,6 +41,7 @@ static struct env_state {
   char *sysinbox_set;		/* SET_SYSINBOX / "set system-inbox" */
   char *sysinbox_cache;		/* MAILSPOOL/user */
   char *spooldir;		/* SET_MAILSPOOLDIR / "set mail-spool-directory" */
+  char *checkpassword;		/* SET_CHECKPASSWORD / "set checkpassword" */
   /* places */
   char *mailsubdir;
   char *ftphome, *publichome, *sharedhome, *anonymoushome;
@@ -760,6 +761,7 @@ env_parameters (long function, void *value)
     break;
   STR_PARAM (GET_MAILSUBDIR, SET_MAILSUBDIR, mailsubdir, env_changed ())
   STR_PARAM (GET_MAILSPOOLDIR, SET_MAILSPOOLDIR, spooldir, env_changed ())
+  STR_PARAM (GET_CHECKPASSWORD, SET_CHECKPASSWORD, checkpassword,)
   STR_PARAM (GET_ANONYMOUSHOME, SET_ANONYMOUSHOME, anonymoushome,)
   case GET_FTPHOME:
   case GET_PUBLICHOME:

@@ -371,7 +371,8 @@ test_config (void)
     "set restrict-mailbox-access root\n"
     "set new-folder-format mbx\n"
     "set local-host imap.example.com\n"
-    "set mail-spool-directory /srv/mail\n";
+    "set mail-spool-directory /srv/mail\n"
+    "set checkpassword /home/vpopmail/bin/vchkpw\n";
   static const char bad[] =
     "set no-such-directive 1\n"
     "bogus line here\n"
@@ -405,6 +406,10 @@ test_config (void)
   CHECK_STREQ (mylocalhost (), "imap.example.com");
   CHECK_STREQ (env_parameters (GET_MAILSPOOLDIR, NIL), "/srv/mail");
   env_parameters (SET_MAILSPOOLDIR, NIL);
+  CHECK_STREQ (env_parameters (GET_CHECKPASSWORD, NIL),
+	       "/home/vpopmail/bin/vchkpw");
+  env_parameters (SET_CHECKPASSWORD, NIL);
+  CHECK (env_parameters (GET_CHECKPASSWORD, NIL) == NIL);
 
   /* bad lines: each a warning naming the line, none fatal */
   write_file (cf, bad, sizeof bad - 1);

@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from popserver import IMAPD, ROOT, Server, free_port, message
+from popserver import IMAPD, PASSWORD, ROOT, Server, free_port, message
 
 NOBODY = 65534
 
@@ -150,3 +150,32 @@ def test_checkpassword_through_imapd(checkpw):
         finally:
             os.killpg(t.pid, 15)
             t.wait(timeout=10)
+
+
+def test_checkpassword_from_c_client_cf(checkpw):
+    """"set checkpassword PROG" in c-client.cf does what the option does;
+    the command line wins over it."""
+    prog, log, home = checkpw
+    with Server(accounts=["alice@example.org"],
+                mailboxes={"alice@example.org": [message(1)]}) as srv:
+        # the account file alone: its password works, the program's does not
+        p = srv.poplib("alice@example.org")
+        p.quit()
+        with open(srv.config_file, "a") as f:
+            f.write("set checkpassword %s\n" % prog)
+        p = srv.poplib("alice@example.org", "wonder land")   # read per session
+        assert p.stat()[0] == 1
+        p.quit()
+        assert [c["user"] for c in read_log(log)] == ["alice@example.org"]
+        s = srv.connect()
+        assert s.cmd("USER alice@example.org").startswith("+OK")
+        assert s.cmd("PASS " + PASSWORD) == "-ERR [AUTH] Bad login"
+        s.close()
+    missing = os.path.join(os.path.dirname(prog), "no-such-program")
+    with Server(accounts=["alice@example.org"],
+                mailboxes={"alice@example.org": [message(1)]},
+                extra_args=["--checkpassword", prog]) as srv:
+        with open(srv.config_file, "a") as f:
+            f.write("set checkpassword %s\n" % missing)
+        p = srv.poplib("alice@example.org", "wonder land")
+        p.quit()
