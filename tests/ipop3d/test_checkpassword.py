@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from popserver import IMAPD, PASSWORD, ROOT, Server, free_port, message
+from popserver import IMAPD, IPOP3D, PASSWORD, ROOT, Server, free_port, message
 
 NOBODY = 65534
 
@@ -179,3 +179,41 @@ def test_checkpassword_from_c_client_cf(checkpw):
             f.write("set checkpassword %s\n" % missing)
         p = srv.poplib("alice@example.org", "wonder land")
         p.quit()
+
+
+def test_checkpassword_under_inetd(checkpw):
+    """Started the inetd way (the connection on stdin/stdout, no tcpserver
+    variables), ipop3d still gives the program TCPREMOTEIP, TCPLOCALIP and
+    TCPLOCALPORT, taken from the socket."""
+    prog, log, home = checkpw
+    with Server(accounts=[], mailboxes={"alice@example.org": [message(1)]}) as srv:
+        lsock = socket.socket()
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        port = lsock.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port), 10)
+        conn, _ = lsock.accept()
+        lsock.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TCP")}
+        proc = subprocess.Popen([IPOP3D, "--config", srv.config_file,
+                                 "--checkpassword", prog],
+                                stdin=conn.fileno(), stdout=conn.fileno(),
+                                stderr=subprocess.DEVNULL, env=env)
+        conn.close()
+        try:
+            client.settimeout(10)
+            f = client.makefile("rb")
+            assert f.readline().startswith(b"+OK POP3 ")
+            client.sendall(b"USER alice@example.org\r\nPASS wonder land\r\nQUIT\r\n")
+            assert f.readline().startswith(b"+OK User name accepted")
+            assert f.readline() == b"+OK Mailbox open, 1 messages\r\n"
+            assert f.readline() == b"+OK Sayonara\r\n"
+            assert proc.wait(timeout=10) == 0
+        finally:
+            client.close()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        env = read_log(log)[0]["env"]
+        assert env == {"TCPREMOTEIP": "127.0.0.1", "TCPLOCALIP": "127.0.0.1",
+                       "TCPLOCALPORT": str(port)}, env
