@@ -427,8 +427,3 @@ int client_wait_input (struct client *c, int timeout_ms)
   if (r > 0) return 1;
   return r == CLIENT_TIMEOUT ? 0 : -1;
 }
-
-int client_input_buffered (struct client *c)
-{
-  return in_avail (c) > 0 || (c->io.pending && c->io.pending (c->io.ctx) > 0);
-}

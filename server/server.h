@@ -62,8 +62,6 @@ enum client_read client_read_line (struct client *c, struct buf *line,
 /* 1 when input is buffered or arrives within timeout_ms, 0 on timeout,
  * -1 on EOF or error. */
 int client_wait_input (struct client *c, int timeout_ms);
-/* 1 when input is already buffered (a pipelining client sent more). */
-int client_input_buffered (struct client *c);
 
 /* Building blocks for a protocol's own reader (imapd's literals).  Each
  * returns 1, or a client_read code (<= 0, or CLIENT_TOO_BIG). */
