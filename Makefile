@@ -65,12 +65,12 @@ LIB_OBJS  := $(call obj_of,$(LIB_SRCS))
 LIBA      := $(BUILDDIR)/libc-client.a
 
 # server/: the code imapd and ipop3d share (connection, login), archived
-# and linked into both, with libcrypto (APOP/CRAM-MD5 digests).
+# and linked into both, with OpenSSL (TLS, digests) and Linux-PAM.
 SRV_SRCS  := $(call no_tests,$(wildcard server/*.c))
 SRV_OBJS  := $(call obj_of,$(SRV_SRCS))
 SRV_LIBA  := $(BUILDDIR)/libbamboo-server.a
 SRV_USERS := imapd ipop3d server
-SRV_LIBS  := -lcrypto
+SRV_LIBS  := -lssl -lcrypto -lpam
 # $(call srv_link,DIR): what a link of DIR's code adds for server/
 srv_link = $(if $(filter $(SRV_USERS),$(1)),$(SRV_LIBA) $(SRV_LIBS))
 srv_dep = $(if $(filter $(SRV_USERS),$(1)),$(SRV_LIBA))

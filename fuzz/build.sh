@@ -23,5 +23,5 @@ for src in "$TOP"/fuzz/fuzz-*.c; do
 	# shellcheck disable=SC2086  # $extra is a word list
 	$CLANG -g -O1 -std=gnu11 -D_GNU_SOURCE $SAN -fsanitize=fuzzer \
 		-I"$TOP/c-client" -I"$TOP/c-client/bamboo" -I"$TOP/server" -I"$OUT/lib" \
-		-o "$OUT/$name" "$src" $extra "$OUT/lib/libc-client.a" -lcrypt
+		-o "$OUT/$name" "$src" $extra "$OUT/lib/libc-client.a" -lcrypt -lssl -lcrypto -lpam
 done

@@ -1,6 +1,7 @@
 /*
- * Commands before login: LOGIN, AUTHENTICATE PLAIN (RFC 4616, with the
- * SASL-IR initial response of RFC 4959) and STARTTLS (not yet available).
+ * Commands before login: LOGIN, AUTHENTICATE (every mechanism of
+ * server/sasl.c, with the SASL-IR initial response of RFC 4959) and
+ * STARTTLS.
  * Failures tell the client nothing but "failed"; the syslog (LOG_AUTH, as
  * UW) gets the user name and client address, never the password.
  */
@@ -16,9 +17,33 @@
 static void
 login_failed (struct imapd *s, const char *user, const char *auth)
 {
-  login_failure (user, auth, s->host, LIM_IMAP_LOGIN_DELAY);
   s->login_failures++;
+  login_failure (user, auth, s->host,
+		 server_login_delay (LIM_IMAP_LOGIN_DELAY, s->login_failures));
   reply_no (s, "Login failed.");
+}
+
+/* "set disable-plaintext", or --nopwd before TLS (LOGINDISABLED) */
+static void
+plaintext_refused (struct imapd *s)
+{
+  if (s->tls && server_plaintext_after_tls (&s->auth))
+    reply_no (s, "[PRIVACYREQUIRED] Plaintext authentication disallowed on "
+	      "non-secure connection; use STARTTLS first");
+  else
+    reply_no (s, "[CANNOT] Plaintext authentication is disabled on this "
+	      "server");
+}
+
+static const char *
+ucase_mech (const char *mech)
+{
+  static char up[32];
+  size_t i;
+  for (i = 0; mech[i] && i < sizeof up - 1; i++)
+    up[i] = (mech[i] >= 'a' && mech[i] <= 'z') ? mech[i] - 32 : mech[i];
+  up[i] = '\0';
+  return up;
 }
 
 /* Check and, on success, complete the login.  how: "LOGIN" or the SASL
@@ -59,62 +84,61 @@ cmd_login (struct imapd *s, const struct imap_arg *args, int uid)
     reply_bad (s, "Missing or invalid argument to LOGIN");
     return;
   }
+  if (!server_plaintext_allowed (&s->auth)) {
+    plaintext_refused (s);
+    return;
+  }
   if (memchr (user, '\0', args[0].len) || memchr (pass, '\0', args[1].len)) {
     login_failed (s, user, user);	/* a NUL can't be in an account */
     return;
   }
-  try_login (s, user, pass, "LOGIN");
+  try_login (s, user, pass, NULL);
 }
 
 /* ------------------------------------------------------- AUTHENTICATE */
 
-/* Read the client's response to "+ ".  1 with the line, 0 after a reply
- * was set; a dead connection ends the session. */
-static int
-read_response (struct imapd *s, struct buf *line)
-{
-  const char *error = NULL;
-  client_puts (s->client, "+ \r\n");
-  client_flush (s->client);
-  switch (client_read_line (s->client, line, LIM_IMAP_AUTH_RESPONSE,
-			    LIM_IMAP_TIMEOUT_NOAUTH * 1000, &error)) {
-  case CLIENT_COMMAND:
-    return 1;
-  case CLIENT_TOO_BIG:
-    reply_bad (s, "AUTHENTICATE response too long");
-    return 0;
-  case CLIENT_TIMEOUT:
-    session_autologout (s);
-  default:
-    session_end (s, NULL, "Unexpected client disconnect, while reading "
-		 "line", 0);
-  }
-}
-
-/* RFC 4616.  We log in authcid; an authzid naming someone else would be
- * proxy login, which we do not do. */
+/* SASL ANONYMOUS (RFC 4505), as UW: the session runs as ANONYMOUSUSER,
+ * sees only #public/, #ftp/ and #news. and changes nothing. */
 static void
-auth_plain (struct imapd *s, struct buf *msg)
+anonymous_login (struct imapd *s, const char *trace)
 {
-  const char *authz, *authc, *pass;
-  if (sasl_plain_split (msg, &authz, &authc, &pass)) {
-    reply_bad (s, "Invalid PLAIN authentication response");
+  struct server_account acct;
+  struct buf t = BUF_INIT, caps = BUF_INIT;
+  const char *error = NULL;
+  if (server_anonymous_account (&acct, &error) < 0 ||
+      login_check_uid (&acct, s->host, "imapd")) {
+    if (error)
+      syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
+	      error);
+    login_failed (s, "ANONYMOUS", "ANONYMOUS");
     return;
   }
-  if (*authz && strcmp (authz, authc)) {
-    login_failed (s, authz, authc);
-    return;
-  }
-  try_login (s, authc, pass, "PLAIN");
+  login_drop_privileges (&acct);
+  env_init (NIL, NIL);
+  if (chdir ("/"))
+    syslog (LOG_WARNING, "Cannot enter / for an anonymous session: %s",
+	    strerror (errno));
+  client_set_authenticated (s->client, 1);
+  s->anonymous = 1;
+  s->user = cpystr (ANONYMOUSUSER);
+  s->home = cpystr ("/");
+  s->state = STATE_AUTHENTICATED;
+  login_log_name (&t, trace);
+  syslog (LOG_NOTICE, "Login anonymous=%s host=%s", buf_cstr (&t), s->host);
+  session_capabilities (s, &caps);
+  reply_ok (s, "[CAPABILITY %s] Anonymous login", buf_cstr (&caps));
+  buf_free (&caps);
+  buf_free (&t);
 }
 
 void
 cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
 {
   const char *mech = imap_arg_atom (&args[0]);
-  const char *resp = NULL;
-  size_t resp_len = 0;
-  struct buf line = BUF_INIT, msg = BUF_INIT;
+  const char *ir = NULL, *error = NULL;
+  struct server_account acct;
+  char *user = NULL;
+  int anonymous = 0;
 
   if (!mech || (args[1].type != IMAP_ARG_END &&
 		(!imap_arg_astring (&args[1]) ||
@@ -122,39 +146,100 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
     reply_bad (s, "Missing or invalid argument to AUTHENTICATE");
     return;
   }
-  if (strcasecmp (mech, "PLAIN")) {
-    reply_no (s, "Unsupported authentication mechanism");
+  if (args[1].type != IMAP_ARG_END) {	/* SASL-IR (RFC 4959) */
+    if (memchr (args[1].str, '\0', args[1].len)) {
+      reply_bad (s, "Invalid base64 in AUTHENTICATE response");
+      return;
+    }
+    ir = args[1].str;
+  }
+  if ((!strcasecmp (mech, "PLAIN") || !strcasecmp (mech, "LOGIN")) &&
+      !server_plaintext_allowed (&s->auth)) {
+    plaintext_refused (s);
     return;
   }
-  if (args[1].type != IMAP_ARG_END) {	/* SASL-IR: "=" is empty */
-    resp = args[1].str;
-    resp_len = args[1].len;
-    if (resp_len == 1 && resp[0] == '=')
-      resp_len = 0;
-  }
-  else {
-    if (!read_response (s, &line))
-      goto done;
-    resp = buf_cstr (&line);
-    resp_len = line.len;
-  }
-  if (resp_len == 1 && resp[0] == '*')
+  switch (server_sasl (&s->auth, mech, ir, LIM_IMAP_AUTH_RESPONSE,
+		       LIM_IMAP_TIMEOUT_NOAUTH * 1000, &acct, &user,
+		       &anonymous, &error)) {
+  case AUTH_OK:
+    if (anonymous)
+      anonymous_login (s, user);
+    else if (login_check_uid (&acct, s->host, "imapd"))
+      login_failed (s, user, user);
+    else
+      login_complete (s, &acct, ucase_mech (mech));
+    login_account_free (&acct);
+    break;
+  case AUTH_FAILED:
+    login_failed (s, user ? user : "", user ? user : "");
+    break;
+  case AUTH_CANCELLED:
     reply_bad (s, "AUTHENTICATE aborted");
-  else if (sasl_base64_decode (resp, resp_len, &msg))
+    break;
+  case AUTH_BAD_BASE64:
     reply_bad (s, "Invalid base64 in AUTHENTICATE response");
-  else
-    auth_plain (s, &msg);
- done:
-  buf_zero (&line);
-  buf_zero (&msg);
-  buf_free (&line);
-  buf_free (&msg);
+    break;
+  case AUTH_MALFORMED:
+    reply_bad (s, "Invalid %s authentication response",
+	       ucase_mech (mech));
+    break;
+  case AUTH_TOO_LONG:
+    reply_bad (s, "AUTHENTICATE response too long");
+    break;
+  case AUTH_UNSUPPORTED:
+    reply_no (s, "Unsupported authentication mechanism");
+    break;
+  case AUTH_SERVER_ERROR:
+    syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
+	    error ? error : "unknown");
+    login_failed (s, "", mech);
+    break;
+  case AUTH_TIMEOUT:
+    session_autologout (s);
+  case AUTH_DISCONNECT:
+    session_end (s, NULL, "Unexpected client disconnect, while reading "
+		 "line", 0);
+  }
+  if (user)
+    fs_give ((void **) &user);
 }
 
+/* RFC 3501 6.2.1, RFC 2595: the reply goes out in plaintext, then the
+ * handshake.  Input pipelined behind STARTTLS would be read as if it came
+ * through TLS (the CVE-2011-0411 injection), so it is refused. */
 void
 cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
 {
-  reply_bad (s, "STARTTLS not available");
+  if (!s->tls) {
+    reply_no (s, "STARTTLS not available");
+    return;
+  }
+  if (tls_active (s->client)) {
+    reply_bad (s, "Already in TLS");
+    return;
+  }
+  if (client_input_pending (s->client)) {
+    reply_bad (s, "Commands may not follow STARTTLS before the handshake");
+    client_discard_input (s->client);
+    return;
+  }
+  reply_ok (s, "Begin TLS negotiation now");
+  s->starttls_pending = 1;	/* session_dispatch, once the OK is out */
+}
+
+void
+session_start_tls (struct imapd *s)
+{
+  const char *error = NULL;
+  s->starttls_pending = 0;
+  if (tls_start (s->tls, s->client, LIM_SERVER_TLS_HANDSHAKE * 1000,
+		 &error)) {
+    syslog (LOG_INFO, "STARTTLS failed host=%s: %s", s->host,
+	    error ? error : "unknown error");
+    exit (1);			/* the connection is in an unknown state */
+  }
+  syslog (LOG_INFO, "STARTTLS host=%s: %s", s->host,
+	  tls_description (s->client) ? tls_description (s->client) : "");
 }
 
 void
@@ -167,7 +252,7 @@ login_complete (struct imapd *s, const struct server_account *acct,
   s->user = cpystr (acct->user);
   s->home = cpystr (acct->home);
   s->state = STATE_AUTHENTICATED;
-  if (!how || !strcmp (how, "LOGIN"))
+  if (!how)			/* the LOGIN command */
     syslog (LOG_INFO, "Login user=%s host=%s", s->user, s->host);
   else
     syslog (LOG_INFO, "Authenticated user=%s host=%s mech=%s", s->user,

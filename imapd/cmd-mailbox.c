@@ -170,7 +170,7 @@ static void select_common (struct imapd *s, const struct imap_arg *args,
 void cmd_select (struct imapd *s, const struct imap_arg *args, int uid)
 {
   (void) uid;
-  select_common (s, args, 0);
+  select_common (s, args, s->anonymous);	/* anonymous: read-only */
 }
 
 void cmd_examine (struct imapd *s, const struct imap_arg *args, int uid)

@@ -200,6 +200,11 @@ struct imapd {
 
   /* options (main.c) */
   struct server_options opt;	/* account file, secrets file */
+  struct server_auth auth;	/* what may log in on this connection */
+  struct server_tls *tls;	/* NULL: no certificate, no STARTTLS */
+  int starttls_pending;		/* STARTTLS was answered OK: handshake */
+  int anonymous;		/* logged in with SASL ANONYMOUS: read-only,
+				   #public/ #ftp/ #news. only */
   const char *alert_file;	/* /etc/imapd.alert */
 };
 
@@ -263,6 +268,8 @@ typedef void imapd_cmd_fn (struct imapd *s, const struct imap_arg *args,
 				   7.4.1) */
 #define CMD_UNSELECTED	0x20	/* only while no mailbox is selected
 				   (ENABLE, RFC 5161 3.1) */
+#define CMD_WRITES	0x40	/* changes mailboxes or subscriptions:
+				   refused to anonymous sessions */
 #define CMD_ANY		(CMD_NOAUTH | CMD_AUTH)
 
 struct imapd_command {
@@ -277,6 +284,10 @@ const struct imapd_command *imapd_command_find (const char *name);
 
 /* After a successful check: drop privileges, env_init, chdir home, set
  * state AUTHENTICATED, syslog "Login user=... host=...". */
+/* s->auth from s's options and connection (before the first command) */
+void session_auth_init (struct imapd *s);
+/* STARTTLS's handshake, after its OK went out; exits on failure */
+void session_start_tls (struct imapd *s);
 void login_complete (struct imapd *s, const struct server_account *acct,
 		     const char *how);
 

@@ -25,28 +25,14 @@ static void
 usage (FILE *out, const char *program)
 {
   fprintf (out,
-	   "usage: %s [--passwd FILE | --checkpassword PROG] [--secrets FILE] "
-	   "[--config FILE] "
-	   "[--alert FILE] "
-	   "[--syslog-stderr]\n"
+	   "usage: %s [OPTION...]\n"
 	   "       %s --make-password | --version | --help\n"
 	   "IMAP4rev1 server on stdin/stdout (see imapd(8)).\n"
-	   "  --passwd FILE     account file for LOGIN "
-	   "(user:hash:uid:gid:gecos:home:shell)\n"
-	   "  --checkpassword PROG  ask this checkpassword program (qmail "
-	   "protocol,\n"
-	   "                    e.g. vpopmail's vchkpw) instead of the account "
-	   "file\n"
-	   "  --secrets FILE    CRAM-MD5/APOP secrets, used while the file "
-	   "exists\n"
-	   "                    (default %s)\n"
-	   "  --config FILE     c-client configuration instead of %s\n"
+	   SERVER_USAGE_OPTIONS
 	   "  --alert FILE      alert text shown after login (default %s)\n"
-	   "  --syslog-stderr   copy syslog lines to stderr\n"
-	   "  --make-password   read a password on stdin, print its crypt(3) "
-	   "hash\n",
-	   program, program, SERVER_SECRETS_DEFAULT, SYSCONFIG,
-	   DEFAULT_ALERT_FILE);
+	   "  --anonymous-file FILE  offer SASL ANONYMOUS while it exists\n"
+	   "                    (default %s)\n",
+	   program, program, DEFAULT_ALERT_FILE, SERVER_ANONYMOUS_DEFAULT);
 }
 
 static int
@@ -225,6 +211,9 @@ main (int argc, char *argv[])
   s->program = server_program_name (argc, argv, "imapd");
   s->alert_file = DEFAULT_ALERT_FILE;
   s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
+  s->opt.anonymous_file = SERVER_ANONYMOUS_DEFAULT;
+  s->opt.program = s->program;
+  s->opt.pam_service = "imap";
   while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
     if (!server_common_option (opt, optarg, &s->opt))
     switch (opt) {
@@ -244,9 +233,11 @@ main (int argc, char *argv[])
   s->client = proc.client;
   s->host = proc.host;
   s->localhost = proc.localhost;
+  s->tls = proc.tls;
   s->state = STATE_NOT_AUTHENTICATED;
   buf_init (&s->reply);
   session_install_callbacks (s);
+  session_auth_init (s);
   if (geteuid () != 0 && !server_stdin_is_tcp ())
     preauthenticate (s);
   greet (s);

@@ -404,7 +404,10 @@ session_dispatch (struct imapd *s, struct imap_command_line *cl)
   if ((cmd = command_lookup (s, cl, &args, &cur_uid, &name))) {
     s->no_expunge_now = !cur_uid && (cmd->flags & CMD_SEQNUMS);
     s->in_command = 1;
-    (*cmd->fn) (s, args, cur_uid);
+    if (s->anonymous && (cmd->flags & CMD_WRITES))
+      reply_no (s, "Anonymous users may not %s", buf_cstr (&name));
+    else
+      (*cmd->fn) (s, args, cur_uid);
     s->in_command = 0;
     if (s->status == REPLY_NONE)	/* UW: a logged error makes it NO */
       s->status = s->last_error ? REPLY_NO : REPLY_OK;
@@ -416,6 +419,8 @@ session_dispatch (struct imapd *s, struct imap_command_line *cl)
   session_send_updates (s, ping);
   send_tagged (s, buf_cstr (&name));
   client_flush (s->client);
+  if (s->starttls_pending)
+    session_start_tls (s);
   if (s->status == REPLY_BAD)
     s->bad_count++;
   else
@@ -553,14 +558,29 @@ session_sequence (struct imapd *s, const char *set, int uid)
 }
 
 void
+session_auth_init (struct imapd *s)
+{
+  s->auth.opt = &s->opt;
+  s->auth.client = s->client;
+  s->auth.localhost = s->localhost;
+  s->auth.anonymous_ok = 1;	/* IMAP only, as UW */
+}
+
+void
 session_capabilities (struct imapd *s, struct buf *b)
 {
   buf_puts (b, "IMAP4REV1 I18NLEVEL=1 LITERAL+ IDLE UIDPLUS NAMESPACE "
 	    "CHILDREN BINARY UNSELECT ESEARCH WITHIN SCAN SORT "
 	    "THREAD=REFERENCES THREAD=ORDEREDSUBJECT MULTIAPPEND SASL-IR MOVE "
 	    "ID ENABLE");
-  if (s->state == STATE_NOT_AUTHENTICATED)
-    buf_puts (b, " AUTH=PLAIN");
+  if (s->state != STATE_NOT_AUTHENTICATED)
+    return;
+  /* never STARTTLS without a usable certificate (UW did, FAQ 7.28) */
+  if (s->tls && !tls_active (s->client))
+    buf_puts (b, " STARTTLS");
+  if (!server_plaintext_allowed (&s->auth))
+    buf_puts (b, " LOGINDISABLED");
+  server_mechs (&s->auth, " AUTH=", b);
 }
 
 /* ---------------------------------------------------------- callbacks */

@@ -127,6 +127,8 @@ struct pop3d {
 
   /* options (main.c) */
   struct server_options opt;
+  struct server_auth auth;	/* what may log in on this connection */
+  struct server_tls *tls;	/* NULL: no certificate, no STLS */
   const char *expire;		/* --expire: "NEVER" or a number of days */
 };
 

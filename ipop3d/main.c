@@ -21,27 +21,13 @@ static void
 usage (FILE *out, const char *program)
 {
   fprintf (out,
-	   "usage: %s [--passwd FILE | --checkpassword PROG] [--secrets FILE] "
-	   "[--config FILE] "
-	   "[--expire DAYS|NEVER]\n"
-	   "       [--syslog-stderr]\n"
+	   "usage: %s [OPTION...]\n"
 	   "       %s --make-password | --version | --help\n"
 	   "POP3 server on stdin/stdout (see ipop3d(8)).\n"
-	   "  --passwd FILE     account file (user:hash:uid:gid:gecos:home:shell)\n"
-	   "  --checkpassword PROG  ask this checkpassword program (qmail "
-	   "protocol,\n"
-	   "                    e.g. vpopmail's vchkpw) instead of the account "
-	   "file\n"
-	   "  --secrets FILE    APOP/CRAM-MD5 secrets, used while the file "
-	   "exists\n"
-	   "                    (default %s)\n"
-	   "  --config FILE     c-client configuration instead of %s\n"
+	   SERVER_USAGE_OPTIONS
 	   "  --expire X        advertise the site's EXPIRE policy (RFC 2449): "
-	   "NEVER or days\n"
-	   "  --syslog-stderr   copy syslog lines to stderr\n"
-	   "  --make-password   read a password on stdin, print its crypt(3) "
-	   "hash\n",
-	   program, program, SERVER_SECRETS_DEFAULT, SYSCONFIG);
+	   "NEVER or days\n",
+	   program, program);
 }
 
 /* --expire: NEVER, or a number of days (RFC 2449 says 0 is allowed) */
@@ -148,6 +134,9 @@ main (int argc, char *argv[])
 
   s->program = server_program_name (argc, argv, "ipop3d");
   s->opt.secrets_file = SERVER_SECRETS_DEFAULT;
+  s->opt.anonymous_file = SERVER_ANONYMOUS_DEFAULT;
+  s->opt.program = s->program;
+  s->opt.pam_service = "pop";
   while ((opt = getopt_long (argc, argv, "", options, NULL)) != -1)
     if (!server_common_option (opt, optarg, &s->opt))
     switch (opt) {
@@ -175,6 +164,10 @@ main (int argc, char *argv[])
   s->client = proc.client;
   s->host = proc.host;
   s->localhost = proc.localhost;
+  s->tls = proc.tls;
+  s->auth.opt = &s->opt;
+  s->auth.client = s->client;
+  s->auth.localhost = s->localhost;
   s->state = POP3_AUTHORIZATION;
   greet (s);
   command_loop (s);

@@ -127,8 +127,17 @@ void
 pop3_capabilities (struct pop3d *s, struct buf *b)
 {
   buf_puts (b, "TOP\r\nLOGIN-DELAY 180\r\nUIDL\r\n");
-  if (s->state == POP3_AUTHORIZATION)
-    buf_puts (b, "USER\r\nSASL PLAIN\r\n");
+  if (s->state == POP3_AUTHORIZATION) {
+    struct buf mechs = BUF_INIT;
+    if (server_plaintext_allowed (&s->auth))
+      buf_puts (b, "USER\r\n");	/* RFC 2595: not without TLS (nopwd) */
+    server_mechs (&s->auth, " ", &mechs);
+    if (mechs.len)
+      buf_printf (b, "SASL%s\r\n", buf_cstr (&mechs));
+    buf_free (&mechs);
+    if (s->tls && !tls_active (s->client))
+      buf_puts (b, "STLS\r\n");
+  }
   buf_puts (b, "RESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n");
   if (s->expire)
     buf_printf (b, "EXPIRE %s\r\n", s->expire);
@@ -151,8 +160,9 @@ cmd_capa (struct pop3d *s, struct pop3_command *c)
 static void
 login_failed (struct pop3d *s, const char *user, const char *auth)
 {
-  login_failure (user, auth, s->host, LIM_POP3_LOGIN_DELAY);
   s->login_failures++;
+  login_failure (user, auth, s->host,
+		 server_login_delay (LIM_POP3_LOGIN_DELAY, s->login_failures));
   client_puts (s->client, "-ERR [AUTH] Bad login\r\n");
   if (s->login_failures >= LIM_POP3_LOGIN_FAILURES)
     pop3_end (s, NULL, "Too many login failures", 0);
@@ -246,9 +256,27 @@ try_password (struct pop3d *s, const char *user, const char *pass,
     login_complete (s, &acct, how);
 }
 
+/* 1, or 0 after refusing a plaintext password ("set disable-plaintext",
+ * or --nopwd before STLS) */
+static int
+plaintext_ok (struct pop3d *s)
+{
+  if (server_plaintext_allowed (&s->auth))
+    return 1;
+  if (s->tls && server_plaintext_after_tls (&s->auth))
+    reply_err (s, "[AUTH] Plaintext authentication disallowed on non-secure "
+	       "connection; use STLS first");
+  else
+    reply_err (s, "[AUTH] Plaintext authentication is disabled on this "
+	       "server");
+  return 0;
+}
+
 static void
 cmd_user (struct pop3d *s, struct pop3_command *c)
 {
+  if (!plaintext_ok (s))
+    return;
   if (s->user)
     fs_give ((void **) &s->user);
   if (c->nargs != 1) {
@@ -263,6 +291,8 @@ cmd_user (struct pop3d *s, struct pop3_command *c)
 static void
 cmd_pass (struct pop3d *s, struct pop3_command *c)
 {
+  if (!plaintext_ok (s))
+    return;
   if (!s->user)
     reply_err (s, "USER first");
   else if (!*c->rest)
@@ -295,81 +325,117 @@ cmd_apop (struct pop3d *s, struct pop3_command *c)
     login_complete (s, &acct, "APOP");
 }
 
-/* AUTH's response line after "+ ": 1 with it, 0 after a reply. */
-static int
-auth_response (struct pop3d *s, struct buf *line)
-{
-  const char *error = NULL;
-  client_puts (s->client, "+ \r\n");
-  switch (client_read_line (s->client, line, LIM_POP3_AUTH_RESPONSE,
-			    LIM_POP3_TIMEOUT_NOAUTH * 1000, &error)) {
-  case CLIENT_COMMAND:
-    return 1;
-  case CLIENT_TOO_BIG:
-    reply_err (s, "Authentication response too long");
-    return 0;
-  case CLIENT_TIMEOUT:
-    pop3_end (s, "-ERR Autologout; idle for too long", "Autologout", 0);
-  default:
-    pop3_end_if_signalled (s);	/* SIGTERM etc. say so */
-    pop3_end (s, NULL, "Unexpected client disconnect, while reading "
-	      "authentication", 0);
-  }
-}
-
-static void
-auth_plain (struct pop3d *s, const char *resp, size_t len)
-{
-  struct buf msg = BUF_INIT;
-  const char *authz, *authc, *pass;
-  if (len == 1 && resp[0] == '*')
-    reply_err (s, "Authentication cancelled");
-  else if (sasl_base64_decode (resp, len, &msg))
-    reply_err (s, "Invalid base64 data");
-  else if (sasl_plain_split (&msg, &authz, &authc, &pass))
-    reply_err (s, "[AUTH] Bad authentication");
-  else if (*authz && strcmp (authz, authc))
-    login_failed (s, authz, authc);	/* no proxy logins */
-  else {
-    if (s->user)
-      fs_give ((void **) &s->user);
-    s->user = cpystr (authc);
-    try_password (s, authc, pass, "Auth");
-  }
-  buf_zero (&msg);
-  buf_free (&msg);
-}
-
 static void
 cmd_auth (struct pop3d *s, struct pop3_command *c)
 {
-  struct buf line = BUF_INIT;
-  if (!c->nargs) {
+  struct server_account acct;
+  const char *error = NULL;
+  char *user = NULL;
+  int anonymous = 0;
+  if (!c->nargs) {		/* the RFC 1734 listing some clients ask */
+    struct buf b = BUF_INIT;
+    const char *p;
+    size_t n;
+    server_mechs (&s->auth, " ", &b);
     reply_ok (s, "Supported authentication mechanisms:");
-    client_puts (s->client, "PLAIN\r\n.\r\n");
-    return;
-  }
-  if (strcasecmp (c->args[0], "PLAIN")) {
-    reply_err (s, "Unsupported authentication mechanism");
+    for (p = buf_cstr (&b); *p; p += n) {
+      p += strspn (p, " ");
+      n = strcspn (p, " ");
+      client_printf (s->client, "%.*s\r\n", (int) n, p);
+    }
+    client_puts (s->client, ".\r\n");
+    buf_free (&b);
     return;
   }
   if (c->nargs > 2) {
     reply_err (s, "Too many arguments");
     return;
   }
-  if (c->nargs == 2)		/* RFC 5034 initial response; "=" is empty */
-    auth_plain (s, c->args[1], strcmp (c->args[1], "=") ?
-		strlen (c->args[1]) : 0);
-  else if (auth_response (s, &line))
-    auth_plain (s, buf_cstr (&line), line.len);
-  buf_zero (&line);
-  buf_free (&line);
+  if ((!strcasecmp (c->args[0], "PLAIN") || !strcasecmp (c->args[0], "LOGIN"))
+      && !plaintext_ok (s))
+    return;
+  switch (server_sasl (&s->auth, c->args[0], c->nargs == 2 ? c->args[1] : NULL,
+		       LIM_POP3_AUTH_RESPONSE, LIM_POP3_TIMEOUT_NOAUTH * 1000,
+		       &acct, &user, &anonymous, &error)) {
+  case AUTH_OK:
+    if (s->user)
+      fs_give ((void **) &s->user);
+    s->user = cpystr (user);
+    if (!login_check_uid (&acct, s->host, "ipop3d"))
+      login_complete (s, &acct, "Auth");
+    else {
+      login_account_free (&acct);
+      login_failed (s, user, user);
+    }
+    break;
+  case AUTH_FAILED:
+    login_failed (s, user ? user : "", user ? user : "");
+    break;
+  case AUTH_CANCELLED:
+    reply_err (s, "Authentication cancelled");
+    break;
+  case AUTH_BAD_BASE64:
+    reply_err (s, "Invalid base64 data");
+    break;
+  case AUTH_MALFORMED:
+    reply_err (s, "[AUTH] Bad authentication");
+    break;
+  case AUTH_TOO_LONG:
+    reply_err (s, "Authentication response too long");
+    break;
+  case AUTH_UNSUPPORTED:
+    reply_err (s, "Unsupported authentication mechanism");
+    break;
+  case AUTH_SERVER_ERROR:
+    syslog (LOG_ERR, "Login configuration error host=%s: %s", s->host,
+	    error ? error : "unknown");
+    login_failed (s, "", c->args[0]);
+    break;
+  case AUTH_TIMEOUT:
+    pop3_end (s, "-ERR Autologout; idle for too long", "Autologout", 0);
+  case AUTH_DISCONNECT:
+    pop3_end_if_signalled (s);	/* SIGTERM etc. say so */
+    pop3_end (s, NULL, "Unexpected client disconnect, while reading "
+	      "authentication", 0);
+  }
+  if (user)
+    fs_give ((void **) &user);
 }
 
+/* RFC 2595 4: "+OK" in plaintext, then the handshake.  Input pipelined
+ * behind STLS would be taken as if it came through TLS, so it is
+ * refused. */
 static void
 cmd_stls (struct pop3d *s, struct pop3_command *c)
 {
-  reply_err (s, "STLS not available");
+  const char *error = NULL;
+  if (!s->tls) {
+    reply_err (s, "STLS not available");
+    return;
+  }
+  if (tls_active (s->client)) {
+    reply_err (s, "Already in TLS");
+    return;
+  }
+  if (c->nargs) {
+    reply_err (s, "Too many arguments");
+    return;
+  }
+  if (client_input_pending (s->client)) {
+    client_discard_input (s->client);
+    reply_err (s, "Commands may not follow STLS before the handshake");
+    return;
+  }
+  reply_ok (s, "Begin TLS negotiation");
+  client_flush (s->client);
+  if (tls_start (s->tls, s->client, LIM_SERVER_TLS_HANDSHAKE * 1000,
+		 &error)) {
+    syslog (LOG_INFO, "STLS failed host=%s: %s", s->host,
+	    error ? error : "unknown error");
+    exit (1);			/* the connection is in an unknown state */
+  }
+  syslog (LOG_INFO, "STLS host=%s: %s", s->host,
+	  tls_description (s->client) ? tls_description (s->client) : "");
 }
 
 static void

@@ -5,9 +5,9 @@
 # BAMBOO_SKIP_DEPS=1 skips the whole step (for non-Debian hosts or packagers).
 set -euo pipefail
 
-build_pkgs="gcc make pkg-config libc6-dev libssl-dev"
-check_pkgs="$build_pkgs python3 python3-pytest uw-mailutils libc-client2007e-dev faketime ucspi-tcp procps getmail6"
-run_pkgs="$build_pkgs ucspi-tcp"
+build_pkgs="gcc make pkg-config libc6-dev libssl-dev libpam0g-dev"
+check_pkgs="$build_pkgs python3 python3-pytest uw-mailutils libc-client2007e-dev faketime ucspi-tcp procps getmail6 openssl libpam-wrapper libnss-wrapper"
+run_pkgs="$build_pkgs ucspi-tcp openssl"
 
 usage() { echo "usage: $0 {build|check|run}..." >&2; exit 2; }
 

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # run-demo.sh : the "make run" demo.  Starts imapd under ucspi-tcp's
-# tcpserver on 127.0.0.1:1143 (and ipop3d on 127.0.0.1:1110 when it is
-# built) with two accounts, demo and demo2, both with password "demo", and
-# waits in the foreground; Ctrl-C (SIGINT) or SIGTERM stops everything.
+# tcpserver on 127.0.0.1:1143 (STARTTLS) and 1993 (IMAPS, implicit TLS),
+# and ipop3d on 127.0.0.1:1110 (STLS) and 1995 (POP3S), with two accounts,
+# demo and demo2, both with password "demo", and waits in the foreground;
+# Ctrl-C (SIGINT) or SIGTERM stops everything.  A self-signed certificate
+# for 127.0.0.1/localhost is made with the openssl CLI on each run.
+# Plaintext logins stay allowed without TLS so that simple clients can try
+# the demo; DEMO_NOPWD=1 adds --nopwd (LOGINDISABLED, no USER in CAPA
+# until STARTTLS/STLS), which is one line in a real setup (see CONFIG).
 #
 # Storage: a mktemp -d directory removed on exit, or DEMO_HOME=DIR, kept
 # and reused.  In it:
@@ -12,9 +17,12 @@
 #                            tests/fixtures/demo.mbox is copied there only
 #                            when the file is missing
 #   DIR/passwd               the account file (rewritten each run)
-#   DIR/cram-md5.pwd         ipop3d's APOP secrets (rewritten each run): the
-#                            demo accounts with password "demo", so APOP
-#                            works and /etc/cram-md5.pwd is never used
+#   DIR/cram-md5.pwd         the secrets file (rewritten each run): the
+#                            demo accounts with password "demo", so APOP,
+#                            CRAM-MD5 and SCRAM-SHA-256 work and
+#                            /etc/cram-md5.pwd is never used
+#   DIR/tls/certs/imapd.pem, ipop3d.pem   the demo certificate (UW's names)
+#   DIR/tls/private/imapd.pem, ipop3d.pem its key
 # As root the demo users get two unused uids (>= 60000, absent from the
 # passwd and group databases; an existing DEMO_HOME keeps its owners), since
 # imapd refuses to serve a session as root.  Otherwise both accounts are us.
@@ -29,10 +37,16 @@ imapd=$BUILDDIR/imapd
 ipop3d=$BUILDDIR/ipop3d
 IMAP_PORT=${IMAP_PORT:-1143}
 POP_PORT=${POP_PORT:-1110}
+IMAPS_PORT=${IMAPS_PORT:-1993}
+POPS_PORT=${POPS_PORT:-1995}
 users=(demo demo2)
 
 if [ ! -x "$imapd" ]; then
 	echo "run-demo: $imapd is not built (run make)" >&2
+	exit 1
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+	echo "run-demo: the openssl CLI is missing: apt-get install openssl (scripts/deps.sh run)" >&2
 	exit 1
 fi
 if ! command -v tcpserver >/dev/null 2>&1; then
@@ -127,6 +141,23 @@ secrets=$home/cram-md5.pwd
 } >"$secrets"
 chmod 600 "$secrets"
 
+# The demo certificate, named as UW names them: <program>.pem in the
+# certificate directory, the key under the same name in the key directory.
+tls=$home/tls
+mkdir -p "$tls/certs" "$tls/private"
+chmod 700 "$tls/private"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-days 30 -subj "/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+	-keyout "$tls/private/imapd.pem" -out "$tls/certs/imapd.pem" 2>/dev/null
+cp "$tls/certs/imapd.pem" "$tls/certs/ipop3d.pem"
+cp "$tls/private/imapd.pem" "$tls/private/ipop3d.pem"
+chmod 600 "$tls/private/"*.pem
+tlsopts=(--tls-cert-dir "$tls/certs" --tls-key-dir "$tls/private")
+if [ "${DEMO_NOPWD:-0}" = 1 ]; then
+	tlsopts+=(--nopwd)
+fi
+
 for u in "${users[@]}"; do
 	mkdir -p "$home/$u"
 	if [ -e "$spool/$u" ]; then
@@ -149,7 +180,8 @@ start() {
 	local name=$1 port=$2 prog=$3
 	shift 3
 	tcpserver -R -H -l localhost 127.0.0.1 "$port" \
-		"$prog" --passwd "$pw" --config "$cf" --syslog-stderr "$@" &
+		"$prog" --passwd "$pw" --config "$cf" --secrets "$secrets" \
+		"${tlsopts[@]}" --syslog-stderr "$@" &
 	pids+=($!)
 	sleep 0.3
 	if ! kill -0 "$!" 2>/dev/null; then
@@ -158,16 +190,21 @@ start() {
 	fi
 }
 start imapd "$IMAP_PORT" "$imapd"
+start imaps "$IMAPS_PORT" "$imapd" --tls
 pop=""
 if [ -x "$ipop3d" ]; then
-	start ipop3d "$POP_PORT" "$ipop3d" --secrets "$secrets"
-	pop="  POP3: 127.0.0.1 port $POP_PORT (plain text; USER/PASS, APOP, AUTH PLAIN), same accounts"
+	start ipop3d "$POP_PORT" "$ipop3d"
+	start pop3s "$POPS_PORT" "$ipop3d" --tls
+	pop="  POP3: 127.0.0.1 port $POP_PORT (STLS), port $POPS_PORT (POP3S, TLS); USER/PASS, APOP, AUTH"
 fi
 
 cat <<EOT
 
 Bamboo IMAP demo is running.
-  IMAP: 127.0.0.1 port $IMAP_PORT, no TLS (plain text, for this demo only)
+  IMAP: 127.0.0.1 port $IMAP_PORT (STARTTLS), port $IMAPS_PORT (IMAPS, TLS)
+  SASL: PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 (the secrets file); APOP for POP3
+  certificate: self-signed for localhost/127.0.0.1: $tls/certs/imapd.pem
+  plaintext LOGIN and USER/PASS work without TLS here$(if [ "${DEMO_NOPWD:-0}" = 1 ]; then echo " -- NOT with DEMO_NOPWD=1"; fi)
   accounts: demo and demo2, password: demo$(if [ "$(id -u)" -eq 0 ]; then echo " (uids ${uid[demo]} and ${uid[demo2]})"; fi)
 $pop
   storage: $home (INBOX = $spool/USER, other mailboxes in $home/USER)
@@ -178,7 +215,8 @@ Connect with:
     server 127.0.0.1, port $IMAP_PORT, connection security None,
     authentication "Normal password", user name demo
   python3 -c 'import imaplib; m = imaplib.IMAP4("127.0.0.1", $IMAP_PORT); m.login("demo", "demo"); print(m.select())'
-  (openssl is not needed: this port speaks plain IMAP)
+  openssl s_client -connect 127.0.0.1:$IMAPS_PORT -CAfile $tls/certs/imapd.pem
+  openssl s_client -connect 127.0.0.1:$IMAP_PORT -starttls imap -CAfile $tls/certs/imapd.pem
 $(if [ -n "$pop" ]; then
 	echo "  mutt -f pop://demo@127.0.0.1:$POP_PORT/"
 	echo "  python3 -c 'import poplib; p = poplib.POP3(\"127.0.0.1\", $POP_PORT); p.apop(\"demo\", \"demo\"); print(p.stat()); p.quit()'"

@@ -9,6 +9,10 @@
  * after poll() reported room, so a client that stops reading is caught by
  * the write timeout.  (O_NONBLOCK is not used: it belongs to the open file,
  * which the parent of a pipe shares.)
+ *
+ * A layer (TLS) may answer a read with EAGAIN when what arrived held no
+ * data for us (a record of its own): the wait then goes on, within the
+ * caller's timeout.  client_free() calls the layer's io_free hook.
  */
 #include <errno.h>
 #include <limits.h>
@@ -30,6 +34,7 @@ struct client {
   int fd_in, fd_out;
   int out_is_socket;
   struct client_io io;
+  void (*io_free) (void *ctx);	/* frees io.ctx (the TLS state) */
   int authenticated;
   int failed;			/* a write failed: output is dropped */
   struct buf out;
@@ -108,14 +113,33 @@ struct client *client_new (int fd_in, int fd_out)
 void client_free (struct client *c)
 {
   if (!c) return;
+  if (c->io_free) c->io_free (c->io.ctx);
   buf_free (&c->out);
   if (c->in) fs_give ((void **) &c->in);
   fs_give ((void **) &c);
 }
 
+/* A layer replaced is done with: its hook frees it */
 void client_set_io (struct client *c, const struct client_io *io)
 {
+  if (c->io_free) c->io_free (c->io.ctx);
+  c->io_free = NULL;
   c->io = *io;
+}
+
+void client_set_io_free (struct client *c, void (*io_free) (void *ctx))
+{
+  c->io_free = io_free;
+}
+
+int client_fd_in (const struct client *c)
+{
+  return c->fd_in;
+}
+
+int client_fd_out (const struct client *c)
+{
+  return c->fd_out;
 }
 
 void client_set_authenticated (struct client *c, int yes)
@@ -257,6 +281,35 @@ static size_t in_avail (const struct client *c)
   return c->in_end - c->in_start;
 }
 
+/* One read from the layer into dst, after waiting for input unless the
+ * layer holds some.  Returns bytes read (> 0), or a client_read code. */
+static ssize_t read_input (struct client *c, void *dst, size_t len,
+			   int timeout_ms)
+{
+  int64_t deadline = timeout_ms < 0 ? 0 : client_now_ms () + timeout_ms;
+  for (;;) {
+    ssize_t n;
+    if (!c->io.pending || c->io.pending (c->io.ctx) <= 0) {
+      int r, left = timeout_ms;
+      /* the client may be waiting for what we have said so far */
+      if (c->out.len) client_flush (c);
+      if (timeout_ms >= 0) {
+	int64_t d = deadline - client_now_ms ();
+	left = d < 0 ? 0 : (int) d;
+      }
+      r = wait_fd (c->fd_in, POLLIN, left);
+      if (!r) return CLIENT_TIMEOUT;
+      if (r < 0) return CLIENT_ERROR;
+    }
+    do n = c->io.read (c->io.ctx, dst, len);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) return n;
+    if (!n) return CLIENT_EOF;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return CLIENT_ERROR;
+    /* nothing for us after all (a TLS record of the layer's own) */
+  }
+}
+
 /* Read more input.  Returns bytes read (> 0), or a client_read code. */
 static ssize_t fill (struct client *c, int timeout_ms)
 {
@@ -274,19 +327,8 @@ static ssize_t fill (struct client *c, int timeout_ms)
       fs_resize ((void **) &c->in, c->in_cap);
     }
   }
-  if (!c->io.pending || c->io.pending (c->io.ctx) <= 0) {
-    int r;
-    /* the client may be waiting for what we have said so far */
-    if (c->out.len) client_flush (c);
-    r = wait_fd (c->fd_in, POLLIN, timeout_ms);
-    if (!r) return CLIENT_TIMEOUT;
-    if (r < 0) return CLIENT_ERROR;
-  }
-  do n = c->io.read (c->io.ctx, c->in + c->in_end, c->in_cap - c->in_end);
-  while (n < 0 && errno == EINTR);
-  if (!n) return CLIENT_EOF;
-  if (n < 0) return CLIENT_ERROR;
-  c->in_end += (size_t) n;
+  n = read_input (c, c->in + c->in_end, c->in_cap - c->in_end, timeout_ms);
+  if (n > 0) c->in_end += (size_t) n;
   return n;
 }
 
@@ -356,15 +398,8 @@ int client_read_bytes (struct client *c, struct buf *b, uint64_t n,
       /* big literals go straight into b, not through the input buffer */
       if (n >= CLIENT_READ_CHUNK &&
 	  (!c->io.pending || c->io.pending (c->io.ctx) <= 0)) {
-	ssize_t r;
-	if (c->out.len) client_flush (c);
-	r = wait_fd (c->fd_in, POLLIN, timeout_ms);
-	if (!r) return CLIENT_TIMEOUT;
-	if (r < 0) return CLIENT_ERROR;
-	do r = c->io.read (c->io.ctx, b->data + b->len, (size_t) n);
-	while (r < 0 && errno == EINTR);
-	if (!r) return CLIENT_EOF;
-	if (r < 0) return CLIENT_ERROR;
+	ssize_t r = read_input (c, b->data + b->len, (size_t) n, timeout_ms);
+	if (r <= 0) return (int) r;
 	b->len += (size_t) r;
 	b->data[b->len] = '\0';
 	n -= (uint64_t) r;
@@ -426,4 +461,14 @@ int client_wait_input (struct client *c, int timeout_ms)
   r = fill (c, timeout_ms);
   if (r > 0) return 1;
   return r == CLIENT_TIMEOUT ? 0 : -1;
+}
+
+size_t client_input_pending (const struct client *c)
+{
+  return in_avail (c);
+}
+
+void client_discard_input (struct client *c)
+{
+  c->in_start = c->in_end = 0;
 }

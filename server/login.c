@@ -10,12 +10,19 @@
  *
  * Secrets file: "user<TAB>secret" a line, '#' starts a comment line.  While
  * it exists, plaintext passwords are checked against it instead of the
- * hashes (UW's rule: one password per user, usable by every mechanism);
- * the account file still says who the user is (uid, gid, home).
+ * hashes or PAM (UW's rule: one password per user, usable by every
+ * mechanism); the account file, or getpwnam() without one, still says who
+ * the user is (uid, gid, home).
+ *
+ * A plaintext login asks, in this order: the checkpassword program; the
+ * secrets file while it exists; the account file's hash; PAM (pam.c).
+ * System accounts (getpwnam) are held to the account file's rules: uid 0
+ * never gets a session and the home must be an absolute path.
  */
 #include <crypt.h>
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,7 +178,8 @@ account_lookup (const char *file, const char *user,
   int r = 0, got;
 
   if (!file) {
-    *error_r = "no account file configured (--passwd FILE)";
+    *error_r = "no account source configured (--passwd FILE, "
+      "--checkpassword PROG or a PAM service)";
     return -1;
   }
   if (!(f = fopen (file, "r"))) {
@@ -236,8 +244,79 @@ secret_lookup (const char *file, const char *user, struct buf *secret,
   return r;
 }
 
-/* The common part of both checks: the account, then the secret when the
- * secrets file exists (secret_ok decides), else the hash. */
+/* A system account from getpwnam_r(): 1 with acct filled, 0 no such
+ * user (or uid 0: root never gets a session, which is said in syslog,
+ * not to the client), -1 with *error_r. */
+static int
+system_account (const char *user, struct server_account *acct,
+		const char **error_r)
+{
+  struct passwd pw, *res = NULL;
+  long hint = sysconf (_SC_GETPW_R_SIZE_MAX);
+  size_t size = hint > 0 ? (size_t) hint : 4096;
+  char *mem = NULL;
+  int err, r = 0;
+
+  for (;;) {			/* a big group of NSS data may need more */
+    mem = fs_get (size);
+    err = getpwnam_r (user, &pw, mem, size, &res);
+    if (err != ERANGE || size >= LIM_SERVER_PASSWD_BUFFER)
+      break;
+    fs_give ((void **) &mem);
+    size *= 2;
+  }
+  if (err && err != ENOENT && err != ESRCH) {
+    *error_r = set_error ("getpwnam", "system account lookup failed", err);
+    r = -1;
+  }
+  else if (!res)
+    r = 0;
+  else if (!res->pw_uid) {
+    struct buf u = BUF_INIT;
+    login_log_name (&u, user);
+    syslog (LOG_AUTH | LOG_WARNING, "Login refused user=%s: uid 0 never "
+	    "gets a session", buf_cstr (&u));
+    buf_free (&u);
+  }
+  else if (!res->pw_dir || res->pw_dir[0] != '/') {
+    *error_r = set_error ("getpwnam", "system account home is not an "
+			  "absolute path", 0);
+    r = -1;
+  }
+  else {
+    acct->user = cpystr (res->pw_name);
+    acct->home = cpystr (res->pw_dir);
+    acct->uid = res->pw_uid;
+    acct->gid = res->pw_gid;
+    r = 1;
+  }
+  /* the buffer may hold a shadow-less system's hash */
+  explicit_bzero (mem, size);
+  fs_give ((void **) &mem);
+  return r;
+}
+
+/* Who user is: the account file when one is configured (hash, if not
+ * NULL, gets its hash), else the system's accounts. */
+static int
+find_account (const struct server_options *opt, const char *user,
+	      struct server_account *acct, struct buf *hash,
+	      const char **error_r)
+{
+  struct buf scratch = BUF_INIT;
+  int r;
+  if (!opt->passwd_file)
+    return system_account (user, acct, error_r);
+  r = account_lookup (opt->passwd_file, user, acct, hash ? hash : &scratch,
+		      error_r);
+  buf_zero (&scratch);
+  buf_free (&scratch);
+  return r;
+}
+
+/* The common part of the checks: the account, then the secret when the
+ * secrets file exists (secret_ok decides), else the account file's
+ * hash. */
 static int
 check_account (const struct server_options *opt, const char *user,
 	       const char *password,
@@ -250,7 +329,8 @@ check_account (const struct server_options *opt, const char *user,
 
   memset (acct, 0, sizeof *acct);
   *error_r = NULL;
-  r = account_lookup (opt->passwd_file, user, acct, &hash, error_r);
+  r = secret_ok ? find_account (opt, user, acct, NULL, error_r)
+    : account_lookup (opt->passwd_file, user, acct, &hash, error_r);
   if (r >= 0 && secret_ok) {
     have = secret_lookup (opt->secrets_file, user, &secret, error_r);
     if (have < 0)
@@ -289,9 +369,46 @@ login_check (const struct server_options *opt, const char *user,
     return login_checkpassword (opt->checkpassword, user, password, stamp,
 				acct, error_r);
   }
-  return check_account (opt, user, password,
-			login_have_secrets (opt) ? plain_secret_ok : NULL,
-			password, acct, error_r);
+  if (login_have_secrets (opt))	/* instead of the system's passwords */
+    return check_account (opt, user, password, plain_secret_ok, password,
+			  acct, error_r);
+  if (opt->passwd_file || !opt->pam_service)
+    return check_account (opt, user, password, NULL, NULL, acct, error_r);
+  return login_pam (opt->pam_service, user, password, opt->host,
+		    opt->pam_session, acct, error_r);
+}
+
+int
+login_secret (const struct server_options *opt, const char *user,
+	      struct buf *secret, struct server_account *acct,
+	      const char **error_r)
+{
+  int r;
+  memset (acct, 0, sizeof *acct);
+  *error_r = NULL;
+  if (!login_have_secrets (opt))
+    return 0;
+  r = secret_lookup (opt->secrets_file, user, secret, error_r);
+  if (r == 1 && (r = find_account (opt, user, acct, NULL, error_r)) != 1)
+    buf_zero (secret);		/* no account: no secret either */
+  if (r != 1) {
+    buf_reset (secret);
+    login_account_free (acct);
+  }
+  return r;
+}
+
+int
+login_account (const struct server_options *opt, const char *user,
+	       struct server_account *acct, const char **error_r)
+{
+  int r;
+  memset (acct, 0, sizeof *acct);
+  *error_r = NULL;
+  r = find_account (opt, user, acct, NULL, error_r);
+  if (r != 1)
+    login_account_free (acct);
+  return r;
 }
 
 struct apop_arg {
@@ -439,9 +556,38 @@ login_failure (const char *user, const char *auth, const char *host,
   sleep (delay);		/* slow down guessing */
 }
 
+static void __attribute__ ((noreturn))
+closed_box_failed (const struct server_account *acct, const char *what)
+{
+  syslog (LOG_ERR, "chroot-server: %s user=%s home=%s: %s; ending the "
+	  "session", what, acct->user, acct->home, strerror (errno));
+  exit (1);
+}
+
+/* UW's closedBox ("set chroot-server T"): the session sees only the
+ * home directory, as its "/".  Never a session outside it instead. */
+static void
+enter_closed_box (const struct server_account *acct)
+{
+  if (geteuid ()) {
+    errno = EPERM;
+    closed_box_failed (acct, "cannot chroot without root");
+  }
+  if (chroot (acct->home))
+    closed_box_failed (acct, "chroot to the home directory failed");
+  if (chdir ("/"))
+    closed_box_failed (acct, "chdir to the new root failed");
+}
+
 void
 login_enter (const struct server_account *acct)
 {
+  if (env_parameters (GET_CHROOTSERVER, NIL)) {
+    enter_closed_box (acct);	/* needs root: before the drop */
+    login_drop_privileges (acct);
+    env_init (acct->user, "/");
+    return;
+  }
   login_drop_privileges (acct);
   env_init (acct->user, acct->home);
   if (chdir (acct->home))

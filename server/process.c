@@ -100,6 +100,17 @@ server_common_option (int opt, const char *arg, struct server_options *o)
   case 's': o->log_stderr = 1; return 1;
   case 'C': o->checkpassword = arg; return 1;
   case 'R': exit (login_checkpassword_reply ());
+  case SERVER_OPT_PAM_SESSION: o->pam_session = 1; return 1;
+  case SERVER_OPT_TLS: o->tls.implicit = 1; return 1;
+  case SERVER_OPT_NO_TLS: o->tls.no_implicit = 1; return 1;
+  case SERVER_OPT_TLS_CERT: o->tls.cert_file = arg; return 1;
+  case SERVER_OPT_TLS_KEY: o->tls.key_file = arg; return 1;
+  case SERVER_OPT_TLS_CERT_DIR: o->tls.cert_dir = arg; return 1;
+  case SERVER_OPT_TLS_KEY_DIR: o->tls.key_dir = arg; return 1;
+  case SERVER_OPT_TLS_CLIENT_CA: o->tls.client_ca = arg; return 1;
+  case SERVER_OPT_TLS_CIPHERS: o->tls.ciphers = arg; return 1;
+  case SERVER_OPT_NOPWD: o->nopwd = 1; return 1;
+  case SERVER_OPT_ANONYMOUS: o->anonymous_file = arg; return 1;
   default: return 0;
   }
 }
@@ -123,11 +134,59 @@ server_start (const char *ident, struct server_options *o,
   sigaction (SIGUSR2, &sa, NULL);
   client_set_interrupt (&server_signal, check);
   p->host = server_client_address ();
+  o->host = p->host;		/* PAM's rhost */
+  atexit (login_pam_end);	/* --pam-session: closed however we end */
+  p->local_ip = server_local_address ();
   env_config_load_once ();	/* the configured host name, if any */
   p->localhost = cpystr (mylocalhost ());
   /* --checkpassword wins over "set checkpassword" */
   if (!o->checkpassword)
     o->checkpassword = env_parameters (GET_CHECKPASSWORD, NIL);
+  server_tls_setup (o, p);
+}
+
+char *
+server_local_address (void)
+{
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  char text[INET6_ADDRSTRLEN] = "";
+  if (getsockname (0, (struct sockaddr *) &sa, &len))
+    return NULL;
+  if (sa.ss_family == AF_INET)
+    inet_ntop (AF_INET, &((struct sockaddr_in *) &sa)->sin_addr, text,
+	       sizeof text);
+  else if (sa.ss_family == AF_INET6)
+    inet_ntop (AF_INET6, &((struct sockaddr_in6 *) &sa)->sin6_addr, text,
+	       sizeof text);
+  return *text ? cpystr (text) : NULL;
+}
+
+/* The certificate, and TLS from the first byte when that is wanted.  A
+ * server that must speak TLS and cannot ends here: falling back to
+ * plaintext on the imaps port would hand passwords to the network. */
+void
+server_tls_setup (struct server_options *o, struct server_process *p)
+{
+  const char *error = NULL;
+  int implicit = tls_want_implicit (&o->tls, o->program);
+  p->tls = tls_server_new (&o->tls, o->program, p->local_ip, &error);
+  if (!p->tls) {
+    if (implicit || o->tls.cert_file)
+      syslog (LOG_ERR, "TLS not available host=%s: %s", p->host,
+	      error ? error : "no certificate");
+    if (implicit) {
+      client_flush (p->client);
+      exit (1);
+    }
+    return;
+  }
+  if (implicit && tls_start (p->tls, p->client,
+			     LIM_SERVER_TLS_HANDSHAKE * 1000, &error)) {
+    syslog (LOG_INFO, "Implicit TLS host=%s: %s", p->host,
+	    error ? error : "unknown error");
+    exit (1);
+  }
 }
 
 /* -------------------------------------------------- c-client callbacks */

@@ -8,7 +8,11 @@
  *                CLOCK_MONOTONIC, a swappable I/O layer (for TLS)
  *   login.c      the account file, password and secrets checks, the one
  *                privilege drop, --make-password
- *   sasl.c       base64 and the SASL PLAIN message (RFC 4616)
+ *   sasl.c       base64 and the SASL mechanisms (PLAIN, LOGIN, CRAM-MD5,
+ *                SCRAM-SHA-256, EXTERNAL, ANONYMOUS), protocol-free
+ *   auth.c       the login policy and SASL exchanges on the wire
+ *   tls.c        OpenSSL: certificates by UW's names, the TLS I/O layer
+ *   pam.c        Linux-PAM logins
  *   process.c    the client's address, whether stdin is TCP
  *
  * Every limit is in c-client/bamboo/bamboo-limits.h.
@@ -103,15 +107,46 @@ int64_t client_now_ms (void);
 /* ------------------------------------------------------------ login.c */
 
 struct server_options {
-  const char *passwd_file;	/* --passwd: the account file */
+  const char *passwd_file;	/* --passwd: the account file; without
+				   it (and without checkpassword) PAM
+				   checks passwords and getpwnam() says
+				   who the user is */
   const char *secrets_file;	/* --secrets: CRAM-MD5/APOP secrets,
 				   used only while the file exists */
   int log_stderr;		/* --syslog-stderr */
   const char *checkpassword;	/* --checkpassword PROG: plaintext logins
 				   go to it instead of the account file */
+  const char *pam_service;	/* "imap" or "pop" (UW's names) */
+  int pam_session;		/* --pam-session: also pam_setcred() and
+				   pam_open_session() at login */
+  const char *host;		/* the client, "[a.b.c.d]" or "UNKNOWN"
+				   (server_process.host): PAM's rhost.
+				   The servers set it after
+				   server_start(); NULL: no rhost */
+  const char *program;		/* argv[0]'s base name: certificate
+				   names, and "s..." means implicit TLS */
+  const char *anonymous_file;	/* --anonymous-file: ANONYMOUS is offered
+				   (IMAP) while it exists; default
+				   /etc/anonymous.newsgroups, as UW */
+  int nopwd;			/* --nopwd: as "set disable-plaintext 2" */
+  struct tls_options {
+    const char *cert_dir;	/* --tls-cert-dir, "set tls-certificate-
+				   directory"; default /etc/ssl/certs */
+    const char *key_dir;	/* --tls-key-dir, "set tls-key-directory";
+				   default /etc/ssl/private */
+    const char *cert_file;	/* --tls-cert FILE: instead of the named
+				   search */
+    const char *key_file;	/* --tls-key FILE */
+    const char *client_ca;	/* --tls-client-ca FILE: ask for client
+				   certificates (SASL EXTERNAL) */
+    const char *ciphers;	/* --tls-ciphers: TLS 1.2 cipher list */
+    int implicit;		/* --tls: TLS from the first byte */
+    int no_implicit;		/* --no-tls: never implicit, even on 993 */
+  } tls;
 };
 
 #define SERVER_SECRETS_DEFAULT "/etc/cram-md5.pwd"
+#define SERVER_ANONYMOUS_DEFAULT "/etc/anonymous.newsgroups"
 
 struct server_account {
   char *user;
@@ -120,13 +155,17 @@ struct server_account {
   gid_t gid;
 };
 
-/* Check user/password.  With a checkpassword program configured, it
- * decides and gives uid, gid and home (login_checkpassword).  Otherwise
- * the account file gives them, and the password is checked against its
- * crypt(3) hash or, while the secrets file exists, against the user's
- * secret there instead (UW's rule).  Returns 1 and fills acct on success, 0 on a bad user or
- * password (no detail), -1 on a configuration error (*error_r says what,
- * for syslog only). */
+/* Check user/password, asking in this order:
+ *   1. the checkpassword program, when configured (login_checkpassword:
+ *      it decides and gives uid, gid and home);
+ *   2. the secrets file, while it exists: the password must be the
+ *      user's secret there (UW's rule), the account comes from the
+ *      account file or getpwnam();
+ *   3. the account file (--passwd): its crypt(3) hash;
+ *   4. PAM (pam_service), with getpwnam() for the account.
+ * Returns 1 and fills acct on success, 0 on a bad user or password (no
+ * detail), -1 on a configuration error (*error_r says what, for syslog
+ * only). */
 int login_check (const struct server_options *opt, const char *user,
 		 const char *password, struct server_account *acct,
 		 const char **error_r);
@@ -145,6 +184,31 @@ int login_checkpassword (const char *prog, const char *user,
 /* The reply helper: prints who we are (uid, gid, HOME, USER) for the
  * server that ran the checkpassword program; returns the exit status. */
 int login_checkpassword_reply (void);
+
+/* The user's secret from the secrets file, for CRAM-MD5 and SCRAM:
+ * 1 with secret and acct filled (the account from the account file, or
+ * getpwnam() without one), 0 when the file does not exist, the user has
+ * no secret or no account, -1 with *error_r. */
+int login_secret (const struct server_options *opt, const char *user,
+		  struct buf *secret, struct server_account *acct,
+		  const char **error_r);
+/* The account of user, without a password (SASL EXTERNAL, whose proof
+ * is the TLS client certificate): 1, 0 no such user, -1 with *error_r. */
+int login_account (const struct server_options *opt, const char *user,
+		   struct server_account *acct, const char **error_r);
+
+/* ------------------------------------------------------------ pam.c */
+
+/* Linux-PAM: pam_authenticate + pam_acct_mgmt for service (rhost set to
+ * host) then getpwnam(PAM_USER) for uid, gid and home; with
+ * open_session, pam_setcred + pam_open_session too (closed by
+ * login_pam_end).  Same returns as login_check (expired or locked
+ * accounts are 0, and say why in syslog). */
+int login_pam (const char *service, const char *user, const char *password,
+	       const char *host, int open_session,
+	       struct server_account *acct, const char **error_r);
+/* At the end of the session: pam_close_session and pam_end, if open. */
+void login_pam_end (void);
 
 /* APOP (RFC 1939): digest is the hex MD5 of challenge + the user's
  * secret.  Same returns as login_check. */
@@ -175,6 +239,64 @@ void login_enter (const struct server_account *acct);
 /* A client-chosen name for syslog: printable ASCII, at most 80 bytes. */
 void login_log_name (struct buf *b, const char *name);
 
+/* ------------------------------------------------------------- tls.c */
+
+struct server_tls;		/* a server's TLS context; opaque */
+
+/* The certificate for program at local IP local_ip (text form, NULL when
+ * unknown), found as UW finds it:
+ *   <cert_dir>/<program>-<local_ip>.pem if it exists (virtual hosts),
+ *   else <cert_dir>/<program>.pem;
+ * the key is <key_dir>/ the same name if that exists, else it must be in
+ * the certificate file.  --tls-cert/--tls-key name them directly.
+ * TLS >= 1.2, modern ciphers, server cipher preference, no compression,
+ * no renegotiation, session tickets off (one process per connection).
+ * With client_ca, client certificates are requested (not required) and
+ * verified against it.  NULL with *error_r when there is no usable
+ * certificate: then TLS is not offered at all (never STARTTLS that would
+ * fail, unlike UW). */
+struct server_tls *tls_server_new (const struct tls_options *o,
+				   const char *program, const char *local_ip,
+				   const char **error_r);
+void tls_server_free (struct server_tls *t);
+/* The certificate file tls_server_new chose (for syslog and tests). */
+const char *tls_server_cert_path (const struct server_tls *t);
+/* Handshake with the client on c's fds and switch c's I/O to TLS.  No
+ * wait longer than timeout_ms.  Plaintext input c had buffered is
+ * discarded first (the STARTTLS command injection attack): callers check
+ * client_input_pending() before and refuse.  0, or -1 with *error_r
+ * (for syslog; the connection is then unusable). */
+int tls_start (struct server_tls *t, struct client *c, int timeout_ms,
+	       const char **error_r);
+/* After tls_start: 1 while the connection is encrypted. */
+int tls_active (const struct client *c);
+/* "TLSv1.3 TLS_AES_256_GCM_SHA384" for syslog, or NULL without TLS. */
+const char *tls_description (const struct client *c);
+/* The verified client certificate's identity for SASL EXTERNAL: its
+ * subject's emailAddress, else its CN; NULL without a verified
+ * certificate.  Valid while c lives. */
+const char *tls_peer_identity (const struct client *c);
+/* The SNI name the client asked for, NULL if none. */
+const char *tls_sni (const struct client *c);
+
+/* Implicit TLS (UW's rule and ours): o->implicit, or the local port of fd
+ * 0 is the imaps/pop3s service (993/995), or program starts with 's'
+ * ("simapd", "sipop3d") -- unless o->no_implicit. */
+int tls_want_implicit (const struct tls_options *o, const char *program);
+/* tls_want_implicit's port test, apart so tests can give it a socket: 1
+ * when fd is a TCP socket whose local port is imaps or pop3s. */
+int tls_implicit_port (int fd);
+
+/* client.c accessors TLS needs */
+int client_fd_in (const struct client *c);
+int client_fd_out (const struct client *c);
+/* Bytes read from the client but not yet consumed. */
+size_t client_input_pending (const struct client *c);
+/* Drop them (before a TLS handshake). */
+void client_discard_input (struct client *c);
+/* Called by client_free so the I/O layer can free its state. */
+void client_set_io_free (struct client *c, void (*io_free) (void *ctx));
+
 /* ------------------------------------------------------------- sasl.c */
 
 /* Strict base64 (RFC 4648, padding required) into out; 0, or -1. */
@@ -185,20 +307,112 @@ int sasl_base64_decode (const char *in, size_t len, struct buf *out);
 int sasl_plain_split (struct buf *msg, const char **authz,
 		      const char **authc, const char **pass);
 
+/* The server side of SASL mechanisms, for IMAP AUTHENTICATE and POP3
+ * AUTH alike.  Protocol-free: the caller moves base64 text over its
+ * wire, decodes it (sasl_base64_decode) and feeds the bytes in here.
+ *   PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login), CRAM-MD5
+ *   (RFC 2195), SCRAM-SHA-256 (RFC 5802/7677, no channel binding:
+ *   gs2 flag "p" is refused, "n" and "y" are accepted), EXTERNAL (RFC
+ *   4422 appendix A; the identity is the TLS client certificate's),
+ *   ANONYMOUS (RFC 4505). */
+enum sasl_status {
+  SASL_CONTINUE = 1,		/* send *out as the next challenge */
+  SASL_OK = 0,			/* logged in: acct is filled (anonymous:
+				   acct->user NULL, see sasl_anonymous) */
+  SASL_FAIL = -1,		/* bad credentials: "Login failed" */
+  SASL_MALFORMED = -2,		/* the client broke the mechanism's
+				   syntax: a protocol error */
+  SASL_ERROR = -3,		/* a server-side problem; *error_r for
+				   syslog */
+};
+struct sasl_server_ops {
+  /* PLAIN and LOGIN: like login_check */
+  int (*plain) (void *ctx, const char *user, const char *password,
+		struct server_account *acct, const char **error_r);
+  /* CRAM-MD5 and SCRAM: like login_secret */
+  int (*secret) (void *ctx, const char *user, struct buf *secret,
+		 struct server_account *acct, const char **error_r);
+  /* EXTERNAL: like login_account */
+  int (*account) (void *ctx, const char *user, struct server_account *acct,
+		  const char **error_r);
+  /* n random bytes (nonces, salts); tests make them fixed */
+  void (*random) (void *ctx, unsigned char *buf, size_t n);
+  void *ctx;
+  const char *hostname;		/* CRAM-MD5's <pid.time@hostname> */
+  const char *peer_identity;	/* EXTERNAL: tls_peer_identity(), NULL
+				   when there is none */
+  int allow_anonymous;		/* ANONYMOUS is offered */
+};
+struct sasl_exchange;
+/* NULL when mech (any case) is unknown. */
+struct sasl_exchange *sasl_new (const char *mech,
+				const struct sasl_server_ops *ops);
+/* One step.  in/len: the client's decoded response; have_in 0 when the
+ * client sent none (no initial response).  *out gets the next challenge
+ * (raw bytes, possibly empty) on SASL_CONTINUE, or SCRAM's server-final
+ * message on SASL_OK (IMAP sends it as a final "+" continuation, POP3 the
+ * same; RFC 4422 "additional data with success").  Every step after the
+ * result is SASL_MALFORMED. */
+enum sasl_status sasl_step (struct sasl_exchange *x, const unsigned char *in,
+			    size_t len, int have_in, struct buf *out,
+			    struct server_account *acct,
+			    const char **error_r);
+/* The user name the client gave so far ("" before), for the failure
+ * log; the anonymous trace for ANONYMOUS. */
+const char *sasl_user (const struct sasl_exchange *x);
+/* The mechanism's canonical upper-case name. */
+const char *sasl_mech_name (const struct sasl_exchange *x);
+/* 1 after SASL_OK of ANONYMOUS. */
+int sasl_anonymous (const struct sasl_exchange *x);
+/* Zero every secret and free. */
+void sasl_free (struct sasl_exchange *x);
+/* RFC 4648 base64 of data, appended to out. */
+void sasl_base64_encode (const unsigned char *data, size_t len,
+			 struct buf *out);
+/* For tests only (replaying the RFCs' examples): CRAM-MD5's challenge
+ * time (0: the clock) and SCRAM's server nonce (NULL: random). */
+void sasl_test_fix (time_t cram_time, const char *scram_server_nonce);
+
 /* ---------------------------------------------------------- process.c */
 
 /* "[a.b.c.d]" from tcpserver's TCPREMOTEIP or the socket on fd 0;
  * "UNKNOWN" when stdin is not a network connection. */
 char *server_client_address (void);
+/* Our address on the connection ("127.0.0.1", "::1"), NULL when stdin
+ * is not a network socket */
+char *server_local_address (void);
+struct server_process;
+/* The certificate for this program and local address (p->tls), and the
+ * handshake when TLS is implicit (tls_want_implicit); exits when TLS is
+ * required and impossible.  Called by server_start(). */
+void server_tls_setup (struct server_options *o, struct server_process *p);
 /* stdin is a TCP socket (inetd, tcpserver, systemd) */
 int server_stdin_is_tcp (void);
 /* The signals that end (or may end) a session: SIGHUP, SIGTERM, SIGUSR2
  * (kiss of death) and SIGALRM.  The connection's waits unblock them only
  * inside ppoll(), so none is missed between a check and a wait. */
 void server_session_signals (sigset_t *set);
+/* Option codes above the ASCII range for the long-only options */
+enum {
+  SERVER_OPT_PAM_SESSION = 1000, SERVER_OPT_TLS, SERVER_OPT_NO_TLS,
+  SERVER_OPT_TLS_CERT, SERVER_OPT_TLS_KEY, SERVER_OPT_TLS_CERT_DIR,
+  SERVER_OPT_TLS_KEY_DIR, SERVER_OPT_TLS_CLIENT_CA, SERVER_OPT_TLS_CIPHERS,
+  SERVER_OPT_NOPWD, SERVER_OPT_ANONYMOUS,
+};
 /* The options both servers take (getopt_long rows; the letters are what
  * server_common_option() handles). */
 #define SERVER_LONG_OPTIONS \
+  { "pam-session", no_argument, NULL, SERVER_OPT_PAM_SESSION }, \
+  { "tls", no_argument, NULL, SERVER_OPT_TLS }, \
+  { "no-tls", no_argument, NULL, SERVER_OPT_NO_TLS }, \
+  { "tls-cert", required_argument, NULL, SERVER_OPT_TLS_CERT }, \
+  { "tls-key", required_argument, NULL, SERVER_OPT_TLS_KEY }, \
+  { "tls-cert-dir", required_argument, NULL, SERVER_OPT_TLS_CERT_DIR }, \
+  { "tls-key-dir", required_argument, NULL, SERVER_OPT_TLS_KEY_DIR }, \
+  { "tls-client-ca", required_argument, NULL, SERVER_OPT_TLS_CLIENT_CA }, \
+  { "tls-ciphers", required_argument, NULL, SERVER_OPT_TLS_CIPHERS }, \
+  { "nopwd", no_argument, NULL, SERVER_OPT_NOPWD }, \
+  { "anonymous-file", required_argument, NULL, SERVER_OPT_ANONYMOUS }, \
   { "passwd", required_argument, NULL, 'p' }, \
   { "secrets", required_argument, NULL, 'S' }, \
   { "config", required_argument, NULL, 'c' }, \
@@ -208,6 +422,26 @@ void server_session_signals (sigset_t *set);
   { "help", no_argument, NULL, 'h' }, \
   { "checkpassword", required_argument, NULL, 'C' }, \
   { "checkpassword-reply", no_argument, NULL, 'R' }
+/* The help text of the options above, for both servers' --help */
+#define SERVER_USAGE_OPTIONS \
+  "  --passwd FILE     account file (user:hash:uid:gid:gecos:home:shell);\n" \
+  "                    without it (and --checkpassword), PAM and the system\n" \
+  "  --checkpassword PROG  ask this checkpassword program (qmail protocol,\n" \
+  "                    e.g. vpopmail's vchkpw) about passwords\n" \
+  "  --secrets FILE    CRAM-MD5/SCRAM/APOP secrets, used while the file\n" \
+  "                    exists (default " SERVER_SECRETS_DEFAULT ")\n" \
+  "  --pam-session     also open a PAM session at login\n" \
+  "  --config FILE     c-client configuration instead of " SYSCONFIG "\n" \
+  "  --tls / --no-tls  TLS from the first byte / never (default: port\n" \
+  "                    993/995, or a program name starting with 's')\n" \
+  "  --tls-cert FILE, --tls-key FILE   the certificate and key\n" \
+  "  --tls-cert-dir DIR, --tls-key-dir DIR   where <program>[-<ip>].pem\n" \
+  "                    are (default /etc/ssl/certs, /etc/ssl/private)\n" \
+  "  --tls-client-ca FILE  verify client certificates (SASL EXTERNAL)\n" \
+  "  --tls-ciphers LIST  OpenSSL cipher list for TLS 1.2\n" \
+  "  --nopwd           no plaintext passwords before STARTTLS/STLS\n" \
+  "  --syslog-stderr   copy syslog lines to stderr\n" \
+  "  --make-password   read a password on stdin, print its crypt(3) hash\n"
 /* 1 when opt was --passwd, --secrets, --config, --syslog-stderr or
  * --checkpassword; --checkpassword-reply (the helper a checkpassword
  * program runs) exits here with its status. */
@@ -222,6 +456,10 @@ struct server_process {
   struct client *client;	/* on fds 0 and 1 */
   char *host;			/* "[a.b.c.d]" or "UNKNOWN" */
   char *localhost;		/* our name for greetings */
+  char *local_ip;		/* our address on the connection, NULL
+				   when stdin is not TCP */
+  struct server_tls *tls;	/* NULL: no usable certificate, so no
+				   STARTTLS/STLS and no implicit TLS */
 };
 /* After the options: syslog (ident, LOG_MAIL), SIGPIPE ignored, the
  * connection, the session signals caught into server_signal (check as in
@@ -230,6 +468,62 @@ struct server_process {
  * the command line did) and our host name. */
 void server_start (const char *ident, struct server_options *o,
 		   int (*check) (void), struct server_process *p);
+
+/* ------------------------------------------------------------- auth.c */
+
+/* The login policy and SASL over the wire, the same for IMAP and POP3.
+ * What a server offers depends on the connection:
+ *   plaintext (LOGIN, USER/PASS, PLAIN, LOGIN mechanism): unless
+ *     "set disable-plaintext 1", or 2 (UW's SSLTYPE=nopwd, --nopwd)
+ *     while the connection is not encrypted;
+ *   CRAM-MD5, SCRAM-SHA-256: while the secrets file exists;
+ *   EXTERNAL: with a verified TLS client certificate;
+ *   ANONYMOUS: IMAP only, while the anonymous file exists. */
+struct server_auth {
+  const struct server_options *opt;
+  struct client *client;
+  const char *localhost;	/* CRAM-MD5 challenges */
+  int anonymous_ok;		/* the protocol allows ANONYMOUS */
+};
+int server_plaintext_allowed (const struct server_auth *a);
+/* 1 when plaintext is refused now but would be allowed after TLS */
+int server_plaintext_after_tls (const struct server_auth *a);
+int server_anonymous_allowed (const struct server_auth *a);
+/* 1 when mech (any case) is offered now */
+int server_mech_offered (const struct server_auth *a, const char *mech);
+/* The offered mechanisms, each preceded by prefix (" AUTH=" for IMAP,
+ * " " for POP3's SASL line), appended to b. */
+void server_mechs (const struct server_auth *a, const char *prefix,
+		   struct buf *b);
+
+enum server_auth_result {
+  AUTH_OK,			/* acct filled (or anonymous) */
+  AUTH_FAILED,			/* bad credentials */
+  AUTH_CANCELLED,		/* the client sent "*" */
+  AUTH_BAD_BASE64,
+  AUTH_MALFORMED,		/* broke the mechanism's syntax */
+  AUTH_TOO_LONG,		/* a response over the line limit */
+  AUTH_UNSUPPORTED,		/* mech not offered */
+  AUTH_SERVER_ERROR,		/* *error_r for syslog */
+  AUTH_DISCONNECT,		/* EOF, read error or signal */
+  AUTH_TIMEOUT,
+};
+/* Run mech's exchange: challenges go out as "+ <base64>" lines, responses
+ * come back one line each (at most max_line bytes).  ir: the initial
+ * response from the command ("=" is an empty one), NULL for none.  On
+ * AUTH_OK and AUTH_FAILED *user_r is the user name for the log (the
+ * trace for ANONYMOUS; freed by the caller) and *anonymous_r says which. */
+enum server_auth_result server_sasl (const struct server_auth *a,
+				     const char *mech, const char *ir,
+				     size_t max_line, int timeout_ms,
+				     struct server_account *acct,
+				     char **user_r, int *anonymous_r,
+				     const char **error_r);
+/* The delay before answering the nth failed login: grows with n. */
+unsigned int server_login_delay (unsigned int base, unsigned int n);
+/* The account anonymous sessions run as (ANONYMOUSUSER) */
+int server_anonymous_account (struct server_account *acct,
+			      const char **error_r);
 
 /* c-client callbacks both servers install as they are */
 void server_cb_dlog (MAILSTREAM *stream, char *string);

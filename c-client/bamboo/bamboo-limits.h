@@ -78,6 +78,26 @@
 					   line, or a checkpassword reply */
 #define LIM_CHECKPASSWORD_TIME 30	/* seconds a checkpassword program
 					   may take to answer */
+#define LIM_SASL_RESPONSE 8192		/* bytes in one decoded SASL client
+					   message (every mechanism) */
+#define LIM_SASL_NAME 1024		/* bytes in a SASL user name or
+					   authorization identity */
+#define LIM_SASL_TRACE 255		/* characters in an ANONYMOUS trace
+					   (RFC 4505) */
+#define LIM_SASL_SCRAM_ITERATIONS 4096	/* PBKDF2 rounds SCRAM-SHA-256 asks
+					   for (RFC 7677's minimum) */
+#define LIM_SERVER_TLS_HANDSHAKE 60	/* seconds for a client's whole TLS
+					   handshake (implicit, STARTTLS) */
+#define LIM_SERVER_LOGIN_DELAY_MAX 60	/* seconds: cap of the growing delay
+					   after failed logins */
+#define LIM_SERVER_PASSWD_BUFFER (1UL << 20) /* bytes getpwnam_r() may need
+					   for one system account */
+#define LIM_PAM_LOG_MESSAGE 200		/* bytes of a PAM module's message
+					   copied to syslog */
+#define LIM_TLS_IO_TIMEOUT 60		/* seconds the rest of a TLS record
+					   may take once it has begun */
+#define LIM_TLS_CLOSE_TIMEOUT 1		/* seconds close_notify may wait for
+					   room at the end */
 
 /* POP3 server (ipop3d): what one client may send.  Exceeding a limit gets
  * -ERR, never a crash. */

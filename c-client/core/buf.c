@@ -40,7 +40,10 @@ void buf_reserve (struct buf *b, size_t more)
   cap = b->cap ? b->cap : 64;
   while (cap < need) cap = (cap > SIZE_MAX / 2) ? need : cap * 2;
   if (b->data) fs_resize ((void **) &b->data, cap);
-  else b->data = fs_get (cap);
+  else {
+    b->data = fs_get (cap);
+    b->data[0] = '\0';		/* buf_cstr() of a reserved empty buf */
+  }
   b->cap = cap;
 }
 

@@ -408,6 +408,18 @@ dummy_canonicalize (MAILSTREAM *stream, const char *ref, const char *pat)
   return buf_detach (&b);
 }
 
+/* May this session use INBOX at all?  (Anonymous sessions may not.) */
+static int
+dummy_inbox_allowed (void)
+{
+  const char *error;
+  char *path = env_mailbox_path ("INBOX", &error);
+  if (!path)
+    return 0;
+  fs_give ((void **) &path);
+  return 1;
+}
+
 /* Does the pattern match INBOX?  As UW, the pattern is upper-cased for
  * this test, so "in%" finds INBOX too. */
 static int
@@ -510,8 +522,9 @@ dummy_scan (MAILSTREAM *stream, char *ref, char *pat, char *contents)
     if (dir)
       fs_give ((void **) &dir);
   }
-  /* INBOX is always there, whether or not the spool file exists yet */
-  if (!w.stopped && dummy_inbox_matches (test)) {
+  /* INBOX is always there, whether or not the spool file exists yet --
+   * unless the session may not have one (anonymous) */
+  if (!w.stopped && dummy_inbox_matches (test) && dummy_inbox_allowed ()) {
     char *spool = cpystr (sysinbox ());
 
     dummy_listed (&w, NIL, "INBOX", dummy_inbox_dirfmt () ? NIL

@@ -291,6 +291,10 @@ static int dot_mlock (const char *path, int fd, DOTLOCK *dl, long timeout)
   pid_t pid;
   char c;
 
+  /* chroot-server: the helper is outside the chroot, and a setgid
+   * helper has no business inside a user's closed box (UW, too) */
+  if (mail_parameters (NIL, GET_CHROOTSERVER, NIL))
+    return 0;
   if (prog == NULL || fd < 0)
     return 0;
   if (path[0] != '/') {

@@ -73,6 +73,10 @@ static struct env_state {
   .lockeaccesserror = 1,
 };
 
+static int driver_linked (const char *name);
+static void join_path (struct buf *b, const char *dir, const char *name);
+static int env_closed (void);
+
 /* ---------------------------------------------------------------- helpers */
 
 static void
@@ -161,7 +165,9 @@ env_lookup_homes (void)
   if (env.homes_looked_up)
     return;
   env.homes_looked_up = 1;
-  if (env.disableautosharedns)
+  /* a chroot-server session has no shared namespaces (and probably no
+   * password file to look them up in) */
+  if (env.disableautosharedns || env_closed ())
     return;
   if (!env.ftphome && (pw = getpwnam ("ftp")) && is_dir (pw->pw_dir))
     env.ftphome = strip_slashes (pw->pw_dir);
@@ -258,16 +264,27 @@ mylocalhost (void)
   return env.localhost;
 }
 
+/* The INBOX file: ~/INBOX under chroot-server (the spool is outside the
+ * chroot, so this beats "set system-inbox" too), else "set system-inbox",
+ * else the spool directory's file named after the user. */
 char *
 sysinbox (void)
 {
   struct buf b = BUF_INIT;
+  const char *user = myusername ();	/* loads the configuration */
 
+  if (env_closed () && *myhomedir ()) {
+    if (!env.sysinbox_cache) {
+      join_path (&b, myhomedir (), "INBOX");
+      env.sysinbox_cache = buf_detach (&b);
+    }
+    return env.sysinbox_cache;
+  }
   if (env.sysinbox_set)
     return env.sysinbox_set;
   if (!env.sysinbox_cache) {
     buf_printf (&b, "%s/%s", env.spooldir ? env.spooldir : BAMBOO_MAILSPOOL,
-		myusername ());
+		user);
     env.sysinbox_cache = buf_detach (&b);
   }
   return env.sysinbox_cache;
@@ -279,15 +296,17 @@ env_mailbox_root (void)
   const char *home = myhomedir ();
   struct buf b = BUF_INIT;
 
-  if (!*home)
+  /* anonymous sessions have no mailboxes of their own: nothing to list */
+  if (!*home || env.anonymous)
     return "";
   if (!env.mbxroot) {
-    buf_puts (&b, home);
     if (env.mailsubdir && *env.mailsubdir) {
-      buf_printf (&b, "/%s", env.mailsubdir);
+      join_path (&b, home, env.mailsubdir);
       while (b.len > 1 && b.data[b.len - 1] == '/')
 	buf_truncate (&b, b.len - 1);
     }
+    else
+      buf_puts (&b, home);
     env.mbxroot = buf_detach (&b);
   }
   return env.mbxroot;
@@ -295,16 +314,58 @@ env_mailbox_root (void)
 
 /* ---------------------------------------------------------------- names */
 
+/* The policy that applies to a name.  Three modes narrow what a session
+ * may name (CONFIG, "Mailbox name policy"):
+ *   restrict-mailbox-access (env.restrictbox): RESTRICTROOT limits
+ *     absolute names to the spool INBOX and the home directory,
+ *     RESTRICTOTHERUSER refuses ~user;
+ *   chroot-server (env.chrootserver): the session lives in its home
+ *     directory, INBOX is ~/INBOX, no shared namespaces, no ~user;
+ *   anonymous: only #public/, #ftp/ and #news. (no INBOX, no own names).
+ * Anonymous rules win over chroot-server: an anonymous session has no
+ * home of its own to be closed into. */
+static int
+env_closed (void)
+{
+  return env.chrootserver && !env.anonymous;
+}
+
+/* dir + "/" + name, without doubling the slash when dir is "/" */
+static void
+join_path (struct buf *b, const char *dir, const char *name)
+{
+  buf_puts (b, dir);
+  if (!(dir[0] == '/' && !dir[1]))
+    buf_putc (b, '/');
+  buf_puts (b, name);
+}
+
+/* Is the absolute name the home directory or inside it?  Textual: the
+ * caller has already refused "..", "//" and "/~" for restricted sessions.
+ * A home of "/" covers everything only in a chroot, where "/" is home. */
+static int
+env_under_home (const char *name)
+{
+  const char *home = myhomedir ();
+  size_t n = strlen (home);
+
+  if (!n || *home != '/')
+    return 0;
+  if (n == 1)
+    return env_closed ();
+  return !strncmp (name, home, n) && (name[n] == '/' || !name[n]);
+}
+
 int
 env_name_allowed (const char *name, const char **error_r)
 {
-  /* The restrictBox hook.  Names in the #namespaces, and every name when
-   * the session is anonymous or restricted, may not climb out of their
-   * tree.  Full restrictBox/closedBox policy arrives with the login issue
-   * and belongs here. */
-  if ((env.anonymous || env.restrictbox || *name == '#') &&
-      (strstr (name, "..") || strstr (name, "//") || strstr (name, "/~"))) {
-    *error_r = "name may not contain \"..\", \"//\" or \"/~\" here";
+  /* UW's rule: a name that can climb out of its tree ("..", an empty
+   * level "//", or "/~" which some code reads as a home) is refused in
+   * the #namespaces and whenever the session is restricted at all. */
+  if ((env.anonymous || env.restrictbox || env.chrootserver || *name == '#')
+      && (strstr (name, "..") || strstr (name, "//") || strstr (name, "/~"))) {
+    *error_r = "mailbox names may not contain \"..\", \"//\" or \"/~\" "
+      "on this server";
     return 0;
   }
   return 1;
@@ -323,11 +384,174 @@ canon_inbox (const char *name)
   return strcasecmp (name, "INBOX") ? name : "INBOX";
 }
 
+/* #ftp/, #public/, #shared/ (and the refusals for #news. and the rest) */
+static int
+path_namespace (struct buf *b, const char *name, const char **error_r)
+{
+  if (env_closed ()) {
+    *error_r = "shared namespaces are not available on this server "
+      "(chroot-server)";
+    return -1;
+  }
+  env_lookup_homes ();
+  if (prefix_ci (name, "#ftp/")) {
+    if (!env.ftphome) {
+      *error_r = "#ftp/ is not configured on this server";
+      return -1;
+    }
+    join_path (b, env.ftphome, name + 5);
+  }
+  else if (prefix_ci (name, "#public/")) {
+    if (!env.publichome) {
+      *error_r = "#public/ is not configured on this server";
+      return -1;
+    }
+    join_path (b, env.publichome, canon_inbox (name + 8));
+  }
+  else if (prefix_ci (name, "#shared/")) {
+    if (env.anonymous) {
+      *error_r = "#shared/ is not available to anonymous sessions";
+      return -1;
+    }
+    if (!env.sharedhome) {
+      *error_r = "#shared/ is not configured on this server";
+      return -1;
+    }
+    join_path (b, env.sharedhome, canon_inbox (name + 8));
+  }
+  else if (prefix_ci (name, "#news.")) {
+    *error_r = driver_linked ("news") ? "#news. names are not local files"
+      : "no news service on this server (#news. names are not available)";
+    return -1;
+  }
+  else {
+    *error_r = "unknown namespace (the NAMESPACE command lists this "
+      "server's namespaces)";
+    return -1;
+  }
+  return 0;
+}
+
+/* "/..." names */
+static int
+path_absolute (struct buf *b, const char *name, const char **error_r)
+{
+  if (env.anonymous) {
+    *error_r = "anonymous sessions may not use absolute names";
+    return -1;
+  }
+  if (env_closed () && !env_under_home (name)) {
+    *error_r = "absolute names outside your home directory are not "
+      "available on this server (chroot-server)";
+    return -1;
+  }
+  if ((env.restrictbox & RESTRICTROOT) && strcmp (name, sysinbox ()) &&
+      !env_under_home (name)) {
+    *error_r = "absolute names are restricted on this server: use your "
+      "INBOX or names under your home directory";
+    return -1;
+  }
+  buf_puts (b, name);
+  return 0;
+}
+
+/* ~user[/name]: another user's mailbox directory */
+static int
+path_other_user (struct buf *b, const char *name, const char **error_r)
+{
+  char user[NETMAXUSER + 1];
+  const char *s = strchr (name, '/');
+  size_t ulen = s ? (size_t) (s - name) : strlen (name);
+  struct passwd *pw;
+  char *dir;
+
+  if (ulen > NETMAXUSER) {
+    *error_r = "user name too long";
+    return -1;
+  }
+  memcpy (user, name, ulen);
+  user[ulen] = '\0';
+  if (!(pw = getpwnam (user)) || !pw->pw_dir) {
+    *error_r = "no such user";
+    return -1;
+  }
+  s = s ? s + 1 : "";
+  dir = strip_slashes (pw->pw_dir);
+  if ((env.restrictbox & RESTRICTROOT) && !strcmp (dir, "/")) {
+    fs_give ((void **) &dir);
+    *error_r = "that user's home is the root directory, which is "
+      "restricted on this server";
+    return -1;
+  }
+  if (!strcmp (dir, "/"))
+    dir[0] = '\0';
+  if (env.mailsubdir && *env.mailsubdir)
+    buf_printf (b, "%s/%s/%s", dir, env.mailsubdir, canon_inbox (s));
+  else
+    buf_printf (b, "%s/%s", dir, canon_inbox (s));
+  fs_give ((void **) &dir);
+  return 0;
+}
+
+/* "~/name" and "~user/name" */
+static int
+path_tilde (struct buf *b, const char *name, const char **error_r)
+{
+  if (env.anonymous) {
+    *error_r = "anonymous sessions may only use #public/, #ftp/ and "
+      "#news. names";
+    return -1;
+  }
+  if (!name[1]) {
+    *error_r = "invalid name \"~\": use ~/name for your own mailboxes";
+    return -1;
+  }
+  if (name[1] == '/') {		/* ~/x is the same as x */
+    if (!*env_mailbox_root ()) {
+      *error_r = "no home directory";
+      return -1;
+    }
+    join_path (b, env_mailbox_root (), name + 2);
+    return 0;
+  }
+  if (env_closed () || (env.restrictbox & RESTRICTOTHERUSER)) {
+    *error_r = "other users' mailboxes (~user) are not available on this "
+      "server";
+    return -1;
+  }
+  return path_other_user (b, name + 1, error_r);
+}
+
+/* INBOX and the ordinary, relative names */
+static int
+path_plain (struct buf *b, const char *name, const char **error_r)
+{
+  if (env.anonymous) {
+    *error_r = !strcasecmp (name, "INBOX")
+      ? "anonymous sessions have no INBOX: use #public/ or #ftp/ names"
+      : "anonymous sessions may only use #public/, #ftp/ and #news. names";
+    return -1;
+  }
+  if (!strcasecmp (name, "INBOX")) {
+    /* Closed into the home directory, INBOX is the file ~/INBOX.
+     * Otherwise "": the driver picks the spool file (or ~/mbox). */
+    if (env_closed ())
+      buf_puts (b, sysinbox ());
+    return 0;
+  }
+  if (!*env_mailbox_root ()) {
+    *error_r = "no home directory";
+    return -1;
+  }
+  join_path (b, env_mailbox_root (), name);
+  return 0;
+}
+
 char *
 env_mailbox_path (const char *name, const char **error_r)
 {
   struct buf b = BUF_INIT;
-  const char *s;
+  int r;
 
   if (!name || !*name) {
     *error_r = "empty mailbox name";
@@ -341,103 +565,27 @@ env_mailbox_path (const char *name, const char **error_r)
     *error_r = "mailbox name too long";
     return NIL;
   }
+  /* identity and configuration must be known before the policy is */
+  myusername ();
   if (!env_name_allowed (name, error_r))
     return NIL;
-  /* make sure identity and configuration are known before we use them */
-  myusername ();
-  if (*name == '#')
-    env_lookup_homes ();
-
   switch (*name) {
   case '#':
-    if (prefix_ci (name, "#ftp/") && env.ftphome)
-      buf_printf (&b, "%s/%s", env.ftphome, name + 5);
-    else if (prefix_ci (name, "#public/") && env.publichome)
-      buf_printf (&b, "%s/%s", env.publichome, canon_inbox (name + 8));
-    else if (prefix_ci (name, "#shared/") && env.sharedhome && !env.anonymous)
-      buf_printf (&b, "%s/%s", env.sharedhome, canon_inbox (name + 8));
-    else {
-      *error_r = "unknown or unavailable namespace";
-      return NIL;
-    }
+    r = path_namespace (&b, name, error_r);
     break;
-
   case '/':
-    if (env.anonymous) {
-      *error_r = "anonymous sessions may not use absolute names";
-      return NIL;
-    }
-    if ((env.restrictbox & RESTRICTROOT) && strcmp (name, sysinbox ())) {
-      *error_r = "absolute names are restricted on this server";
-      return NIL;
-    }
-    buf_puts (&b, name);
+    r = path_absolute (&b, name, error_r);
     break;
-
   case '~':
-    if (!name[1] || env.anonymous) {
-      *error_r = "invalid ~ name";
-      return NIL;
-    }
-    if (name[1] == '/') {	/* ~/x is the same as x */
-      if (!*env_mailbox_root ()) {
-	*error_r = "no home directory";
-	return NIL;
-      }
-      buf_printf (&b, "%s/%s", env_mailbox_root (), name + 2);
-    }
-    else if (env.restrictbox & RESTRICTOTHERUSER) {
-      *error_r = "other users' mailboxes are restricted on this server";
-      return NIL;
-    }
-    else {
-      char user[NETMAXUSER + 1];
-      size_t ulen = (s = strchr (name + 1, '/')) ? (size_t) (s - name - 1)
-	: strlen (name + 1);
-      struct passwd *pw;
-      char *dir;
-
-      if (ulen > NETMAXUSER) {
-	*error_r = "user name too long";
-	return NIL;
-      }
-      memcpy (user, name + 1, ulen);
-      user[ulen] = '\0';
-      if (!(pw = getpwnam (user)) || !pw->pw_dir) {
-	*error_r = "no such user";
-	return NIL;
-      }
-      s = s ? s + 1 : "";
-      dir = strip_slashes (pw->pw_dir);
-      if ((env.restrictbox & RESTRICTROOT) && !strcmp (dir, "/")) {
-	fs_give ((void **) &dir);
-	*error_r = "that user's home is the root directory";
-	return NIL;
-      }
-      if (!strcmp (dir, "/"))
-	dir[0] = '\0';
-      if (env.mailsubdir && *env.mailsubdir)
-	buf_printf (&b, "%s/%s/%s", dir, env.mailsubdir, canon_inbox (s));
-      else
-	buf_printf (&b, "%s/%s", dir, canon_inbox (s));
-      fs_give ((void **) &dir);
-    }
+    r = path_tilde (&b, name, error_r);
     break;
-
   default:
-    if (!strcasecmp (name, "INBOX")) {
-      /* The driver picks the spool file (and UW's mbox driver may use
-       * ~/mbox instead); anonymous sessions get a private INBOX file. */
-      if (env.anonymous)
-	buf_printf (&b, "%s/INBOX", env_mailbox_root ());
-      return buf_detach (&b);
-    }
-    if (!*env_mailbox_root ()) {
-      *error_r = "no home directory";
-      return NIL;
-    }
-    buf_printf (&b, "%s/%s", env_mailbox_root (), name);
+    r = path_plain (&b, name, error_r);
     break;
+  }
+  if (r < 0) {
+    buf_free (&b);
+    return NIL;
   }
   return buf_detach (&b);
 }
@@ -556,7 +704,7 @@ user_flags (MAILSTREAM *stream)
 
 /* ---------------------------------------------------------------- settings */
 
-void env_set_restrictbox (long bits) { env.restrictbox = bits; }
+void env_set_restrictbox (long bits) { env.restrictbox = bits; env.ns_valid = 0; }
 long env_get_restrictbox (void) { return env.restrictbox; }
 void env_set_allow_user_config (int on) { env.allowuserconfig = on; }
 int env_get_allow_user_config (void) { return (int) env.allowuserconfig; }
@@ -629,41 +777,36 @@ ns_set (int i, const char *name, int delim, NAMESPACE *next)
   env.ns[i].next = next;
 }
 
-/* UW advertises a fixed set; we advertise only what works here:
- * personal "" (plus "#mhinbox" and "#mh/" when an MH driver is linked and
- * the user has ~/.mh_profile); other users "~" unless restricted or
- * anonymous; shared "#shared/", "#ftp/", "#public/" when their home
- * directories are known, "#news." when a news driver is linked. */
+/* Personal: "" (plus "#mhinbox" and "#mh/" when an MH driver is linked
+ * and the user has ~/.mh_profile); other users: "~" */
 static void
-env_build_namespaces (void)
+ns_personal (void)
 {
-  NAMESPACE *shared = NIL;
-  NAMESPACE **tail = &shared;
   struct buf b = BUF_INIT;
   struct stat sbuf;
 
-  if (env.ns_valid)
-    return;
-  myusername ();
-  env_lookup_homes ();
-  memset (env.nslist, 0, sizeof env.nslist);
-  if (!env.anonymous) {
-    ns_set (NS_HOME, "", '/', NIL);
-    env.nslist[0] = &env.ns[NS_HOME];
-    buf_printf (&b, "%s/.mh_profile", myhomedir ());
-    if (*myhomedir () && !stat (buf_cstr (&b), &sbuf) && S_ISREG (sbuf.st_mode)
-	&& driver_linked ("mh")) {
-      ns_set (NS_MH, "#mh/", '/', NIL);
-      ns_set (NS_MHINBOX, "#mhinbox", NIL, &env.ns[NS_MH]);
-      env.ns[NS_HOME].next = &env.ns[NS_MHINBOX];
-    }
-    buf_free (&b);
-    if (!(env.restrictbox & RESTRICTOTHERUSER)) {
-      ns_set (NS_OTHER, "~", '/', NIL);
-      env.nslist[1] = &env.ns[NS_OTHER];
-    }
+  ns_set (NS_HOME, "", '/', NIL);
+  env.nslist[0] = &env.ns[NS_HOME];
+  buf_printf (&b, "%s/.mh_profile", myhomedir ());
+  if (*myhomedir () && !stat (buf_cstr (&b), &sbuf) && S_ISREG (sbuf.st_mode)
+      && driver_linked ("mh")) {
+    ns_set (NS_MH, "#mh/", '/', NIL);
+    ns_set (NS_MHINBOX, "#mhinbox", NIL, &env.ns[NS_MH]);
+    env.ns[NS_HOME].next = &env.ns[NS_MHINBOX];
   }
-  /* UW's order: #shared/, #ftp/, #news., #public/ */
+  buf_free (&b);
+  if (!env_closed () && !(env.restrictbox & RESTRICTOTHERUSER)) {
+    ns_set (NS_OTHER, "~", '/', NIL);
+    env.nslist[1] = &env.ns[NS_OTHER];
+  }
+}
+
+/* Shared, in UW's order: #shared/, #ftp/, #news., #public/ */
+static void
+ns_shared (void)
+{
+  NAMESPACE **tail = &env.nslist[2];
+
   if (env.sharedhome && !env.anonymous) {
     ns_set (NS_SHARED, "#shared/", '/', NIL);
     *tail = &env.ns[NS_SHARED];
@@ -683,7 +826,25 @@ env_build_namespaces (void)
     ns_set (NS_PUBLIC, "#public/", '/', NIL);
     *tail = &env.ns[NS_PUBLIC];
   }
-  env.nslist[2] = shared;
+}
+
+/* UW advertises a fixed set; we advertise only what env_mailbox_path()
+ * accepts (or a linked driver serves): anonymous sessions get the shared
+ * namespaces without #shared/; chroot-server sessions only the personal
+ * one; "~" is hidden by restrict-mailbox-access otherusers; a shared
+ * namespace appears when its home directory is known. */
+static void
+env_build_namespaces (void)
+{
+  if (env.ns_valid)
+    return;
+  myusername ();
+  env_lookup_homes ();
+  memset (env.nslist, 0, sizeof env.nslist);
+  if (!env.anonymous)
+    ns_personal ();
+  if (!env_closed ())
+    ns_shared ();
   env.ns_valid = 1;
 }
 
@@ -812,7 +973,8 @@ env_parameters (long function, void *value)
   BOOL_PARAM (GET_DISABLEAUTOSHAREDNS, SET_DISABLEAUTOSHAREDNS,
 	      disableautosharedns, env.ns_valid = 0)
   BOOL_PARAM (GET_DISABLE822TZTEXT, SET_DISABLE822TZTEXT, disable822tztext,)
-  BOOL_PARAM (GET_CHROOTSERVER, SET_CHROOTSERVER, chrootserver,)
+  BOOL_PARAM (GET_CHROOTSERVER, SET_CHROOTSERVER, chrootserver,
+	      env_changed (); env.homes_looked_up = 0)
   default:
     break;
   }

@@ -45,7 +45,7 @@ def capa_list(version, expire=None, logged_in=False):
     SASL (login methods) are no longer offered."""
     caps = ["TOP", "LOGIN-DELAY 180", "UIDL"]
     if not logged_in:
-        caps += ["USER", "SASL PLAIN"]
+        caps += ["USER", "SASL PLAIN LOGIN"]
     caps += ["RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
     if expire is not None:
         caps.append("EXPIRE " + expire)
@@ -120,7 +120,7 @@ def test_capa_expire(expire):
 def test_poplib_capa_parses(srv):
     p = srv.poplib()
     caps = p.capa()
-    assert caps["SASL"] == ["PLAIN"]
+    assert caps["SASL"] == ["PLAIN", "LOGIN"]
     assert caps["LOGIN-DELAY"] == ["180"]
     assert "EXPIRE" not in caps
     p.quit()
@@ -471,7 +471,7 @@ def test_mailbox_rewritten_without_uids(srv, sess):
 def test_auth_listing(srv):
     s = srv.connect()
     assert s.cmd("AUTH") == "+OK Supported authentication mechanisms:"
-    assert s.lines() == ["PLAIN"]
+    assert s.lines() == ["PLAIN", "LOGIN"]
     s.close()
 
 
