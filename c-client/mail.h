@@ -149,6 +149,12 @@
 /* Bamboo: the servers' checkpassword program ("set checkpassword") */
 #define GET_CHECKPASSWORD (long) 235
 #define SET_CHECKPASSWORD (long) 236
+/* Bamboo: where the servers look for <program>[-<ip>].pem and its key
+ * ("set tls-certificate-directory", "set tls-key-directory") */
+#define GET_TLSCERTDIR (long) 237
+#define SET_TLSCERTDIR (long) 238
+#define GET_TLSKEYDIR (long) 239
+#define SET_TLSKEYDIR (long) 240
 
 /* 300 block: TCP */
 #define GET_OPENTIMEOUT (long) 300

@@ -210,6 +210,7 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
 void
 cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
 {
+  const char *error = NULL;
   if (!s->tls) {
     reply_no (s, "STARTTLS not available");
     return;
@@ -221,6 +222,11 @@ cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
   if (client_input_pending (s->client)) {
     reply_bad (s, "Commands may not follow STARTTLS before the handshake");
     client_discard_input (s->client);
+    return;
+  }
+  if (tls_server_ready (s->tls, &error)) {	/* the files exist: usable? */
+    syslog (LOG_ERR, "TLS not available host=%s: %s", s->host, error);
+    reply_no (s, "[UNAVAILABLE] STARTTLS not available");
     return;
   }
   reply_ok (s, "Begin TLS negotiation now");

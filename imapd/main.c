@@ -229,6 +229,8 @@ main (int argc, char *argv[])
   }
 
 #include "linkage.c"
+  /* as UW: library notes (new mail moved to ~/mbox) go to syslog */
+  mail_parameters (NIL, SET_SERVICENAME, (void *) "IMAP");
   server_start ("imapd", &s->opt, NULL, &proc);
   s->client = proc.client;
   s->host = proc.host;

@@ -159,6 +159,8 @@ main (int argc, char *argv[])
   }
 
 #include "linkage.c"
+  /* as UW: library notes (new mail moved to ~/mbox) go to syslog */
+  mail_parameters (NIL, SET_SERVICENAME, (void *) "POP3");
   pop3_install_callbacks (s);
   server_start ("ipop3d", &s->opt, pop3_obey_signal, &proc);
   s->client = proc.client;

@@ -426,6 +426,11 @@ cmd_stls (struct pop3d *s, struct pop3_command *c)
     reply_err (s, "Commands may not follow STLS before the handshake");
     return;
   }
+  if (tls_server_ready (s->tls, &error)) {	/* the files exist: usable? */
+    syslog (LOG_ERR, "TLS not available host=%s: %s", s->host, error);
+    reply_err (s, "[SYS/PERM] STLS not available");
+    return;
+  }
   reply_ok (s, "Begin TLS negotiation");
   client_flush (s->client);
   if (tls_start (s->tls, s->client, LIM_SERVER_TLS_HANDSHAKE * 1000,

@@ -10,6 +10,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "server.h"
 #include "env-int.h"
 
@@ -142,6 +145,10 @@ server_start (const char *ident, struct server_options *o,
   /* --checkpassword wins over "set checkpassword" */
   if (!o->checkpassword)
     o->checkpassword = env_parameters (GET_CHECKPASSWORD, NIL);
+  if (!o->tls.cert_dir)		/* the same for the certificate places */
+    o->tls.cert_dir = env_parameters (GET_TLSCERTDIR, NIL);
+  if (!o->tls.key_dir)
+    o->tls.key_dir = env_parameters (GET_TLSKEYDIR, NIL);
   server_tls_setup (o, p);
 }
 
@@ -162,6 +169,67 @@ server_local_address (void)
   return *text ? cpystr (text) : NULL;
 }
 
+/* A name fit for a greeting: letters, digits, dots and hyphens only (no
+ * wildcard, space or control byte from a certificate). */
+static int
+greeting_name_ok (const char *name, size_t len)
+{
+  size_t i;
+  if (!len || len > NETMAXHOST)
+    return 0;
+  for (i = 0; i < len; i++)
+    if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' &&
+	  name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
+	  name[i] == '.' || name[i] == '-'))
+      return 0;
+  return 1;
+}
+
+/* A virtual host (UW: one certificate per local address) is named by
+ * its certificate: the first usable DNS name of a per-address
+ * certificate, else its CN; NULL when the certificate is the host's own
+ * or names nothing usable. */
+static char *
+vhost_name (const struct server_options *o, const struct server_process *p)
+{
+  const char *path = tls_server_cert_path (p->tls), *base;
+  struct buf want = BUF_INIT;
+  char *name = NULL, cn[NETMAXHOST + 2];
+  GENERAL_NAMES *sans;
+  X509 *x = NULL;
+  FILE *f;
+  int i, n;
+
+  if (!path || !p->local_ip || o->tls.cert_file)
+    return NULL;
+  base = strrchr (path, '/') ? strrchr (path, '/') + 1 : path;
+  buf_printf (&want, "%s-%s.pem", o->program, p->local_ip);
+  i = strcmp (base, buf_cstr (&want));
+  buf_free (&want);
+  if (i || !(f = fopen (path, "r")))
+    return NULL;
+  x = PEM_read_X509 (f, NULL, NULL, NULL);
+  fclose (f);
+  if (!x)
+    return NULL;
+  sans = X509_get_ext_d2i (x, NID_subject_alt_name, NULL, NULL);
+  for (i = 0; sans && !name && i < sk_GENERAL_NAME_num (sans); i++) {
+    const GENERAL_NAME *g = sk_GENERAL_NAME_value (sans, i);
+    if (g->type == GEN_DNS &&
+	greeting_name_ok ((const char *) ASN1_STRING_get0_data (g->d.dNSName),
+			  (size_t) ASN1_STRING_length (g->d.dNSName)))
+      name = cpystr ((const char *) ASN1_STRING_get0_data (g->d.dNSName));
+  }
+  GENERAL_NAMES_free (sans);
+  if (!name && (n = X509_NAME_get_text_by_NID (X509_get_subject_name (x),
+					       NID_commonName, cn,
+					       sizeof cn)) > 0 &&
+      greeting_name_ok (cn, (size_t) n))
+    name = cpystr (cn);
+  X509_free (x);
+  return name;
+}
+
 /* The certificate, and TLS from the first byte when that is wanted.  A
  * server that must speak TLS and cannot ends here: falling back to
  * plaintext on the imaps port would hand passwords to the network. */
@@ -169,6 +237,7 @@ void
 server_tls_setup (struct server_options *o, struct server_process *p)
 {
   const char *error = NULL;
+  char *vhost;
   int implicit = tls_want_implicit (&o->tls, o->program);
   p->tls = tls_server_new (&o->tls, o->program, p->local_ip, &error);
   if (!p->tls) {
@@ -180,6 +249,10 @@ server_tls_setup (struct server_options *o, struct server_process *p)
       exit (1);
     }
     return;
+  }
+  if ((vhost = vhost_name (o, p))) {
+    fs_give ((void **) &p->localhost);
+    p->localhost = vhost;
   }
   if (implicit && tls_start (p->tls, p->client,
 			     LIM_SERVER_TLS_HANDSHAKE * 1000, &error)) {

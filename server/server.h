@@ -252,13 +252,19 @@ struct server_tls;		/* a server's TLS context; opaque */
  * TLS >= 1.2, modern ciphers, server cipher preference, no compression,
  * no renegotiation, session tickets off (one process per connection).
  * With client_ca, client certificates are requested (not required) and
- * verified against it.  NULL with *error_r when there is no usable
- * certificate: then TLS is not offered at all (never STARTTLS that would
- * fail, unlike UW). */
+ * verified against it.  NULL with *error_r when there is no certificate
+ * (or key) file: then TLS is not offered at all (never STARTTLS that
+ * would always fail, unlike UW).  The files are only found here; they
+ * are loaded by tls_server_ready, since most sessions never use TLS. */
 struct server_tls *tls_server_new (const struct tls_options *o,
 				   const char *program, const char *local_ip,
 				   const char **error_r);
 void tls_server_free (struct server_tls *t);
+/* Load the certificate and key into an OpenSSL context, once: done by
+ * tls_start, and by STARTTLS/STLS before they answer OK, since a file
+ * that exists may still be unusable.  0, or -1 with *error_r (and the
+ * same error ever after). */
+int tls_server_ready (struct server_tls *t, const char **error_r);
 /* The certificate file tls_server_new chose (for syslog and tests). */
 const char *tls_server_cert_path (const struct server_tls *t);
 /* Handshake with the client on c's fds and switch c's I/O to TLS.  No

@@ -119,11 +119,52 @@ static void setup (void)
 
 /* ------------------------------------------------------------ naming */
 
+/* The files found and loaded: what a server needs before it answers
+ * STARTTLS.  tls_server_new only finds them (the load is lazy). */
+static struct server_tls *strict_new (const struct tls_options *o,
+				      const char *program, const char *ip,
+				      const char **err)
+{
+  struct server_tls *t = tls_server_new (o, program, ip, err);
+  if (t && tls_server_ready (t, err)) {
+    tls_server_free (t);
+    return NULL;
+  }
+  return t;
+}
+
+/* The load is lazy: an unusable file is found, and fails when loaded,
+ * the same way each time. */
+static void test_lazy_load (void)
+{
+  struct tls_options o = { .cert_dir = certs, .key_dir = keys };
+  const char *err = NULL, *err2 = NULL;
+  char *p = path_in ("lazy.pem");
+  struct server_tls *t;
+  FILE *f = fopen (p, "w");
+  CHECK (f != NULL);
+  if (f) {
+    fputs ("-----BEGIN CERTIFICATE-----\nnot base64\n"
+	   "-----END CERTIFICATE-----\n", f);
+    fclose (f);
+  }
+  o.cert_file = p;
+  o.key_file = p;
+  t = tls_server_new (&o, "imapd", NULL, &err);
+  CHECK (t != NULL && err == NULL);
+  CHECK (tls_server_ready (t, &err) == -1 && err && strstr (err, p));
+  CHECK (tls_server_ready (t, &err2) == -1 && err2 && !strcmp (err, err2));
+  tls_server_free (t);
+  CHECK (tls_server_ready (NULL, &err) == -1 && err);
+  unlink (p);
+  fs_give ((void **) &p);
+}
+
 static struct server_tls *named (const char *program, const char *ip,
 				 const char **err)
 {
   struct tls_options o = { .cert_dir = certs, .key_dir = keys };
-  return tls_server_new (&o, program, ip, err);
+  return strict_new (&o, program, ip, err);
 }
 
 static int ends_with (const char *s, const char *tail)
@@ -203,19 +244,19 @@ static void test_naming (void)
   k = path_in ("rsa.key");
   o.cert_file = p;
   o.key_file = k;
-  t = tls_server_new (&o, "imapd", "127.0.0.1", &err);
+  t = strict_new (&o, "imapd", "127.0.0.1", &err);
   CHECK (t != NULL);
   CHECK_STREQ (tls_server_cert_path (t), p);
   tls_server_free (t);
   /* --tls-cert alone: the key must be in it */
   o.key_file = NULL;
   err = NULL;
-  CHECK (tls_server_new (&o, "imapd", NULL, &err) == NULL);
+  CHECK (strict_new (&o, "imapd", NULL, &err) == NULL);
   CHECK (err && strstr (err, p));
   fs_give ((void **) &p);
   p = path_in ("certs/ipop3d.pem");
   o.cert_file = p;
-  t = tls_server_new (&o, "imapd", NULL, &err);
+  t = strict_new (&o, "imapd", NULL, &err);
   CHECK (t != NULL);
   tls_server_free (t);
   /* a named certificate with --tls-key */
@@ -224,7 +265,7 @@ static void test_naming (void)
   o.key_dir = keys;
   o.key_file = k;
   err = NULL;
-  CHECK (tls_server_new (&o, "imapd", NULL, &err) == NULL);
+  CHECK (strict_new (&o, "imapd", NULL, &err) == NULL);
   CHECK (err && strstr (err, k));
   fs_give ((void **) &p);
   fs_give ((void **) &k);
@@ -232,22 +273,22 @@ static void test_naming (void)
   o.cert_file = "/nonexistent/cert.pem";
   o.key_file = NULL;
   err = NULL;
-  CHECK (tls_server_new (&o, "imapd", NULL, &err) == NULL);
+  CHECK (strict_new (&o, "imapd", NULL, &err) == NULL);
   CHECK (err && strstr (err, "/nonexistent/cert.pem"));
   /* a bad cipher list, a missing client CA */
   o.cert_file = NULL;
   o.ciphers = "NO-SUCH-CIPHER";
   err = NULL;
-  CHECK (tls_server_new (&o, "imapd", NULL, &err) == NULL);
+  CHECK (strict_new (&o, "imapd", NULL, &err) == NULL);
   CHECK (err && strstr (err, "NO-SUCH-CIPHER"));
   o.ciphers = NULL;
   o.client_ca = "/nonexistent/ca.pem";
   err = NULL;
-  CHECK (tls_server_new (&o, "imapd", NULL, &err) == NULL);
+  CHECK (strict_new (&o, "imapd", NULL, &err) == NULL);
   CHECK (err && strstr (err, "/nonexistent/ca.pem"));
   /* the defaults are /etc/ssl/certs and /etc/ssl/private */
   err = NULL;
-  CHECK (tls_server_new (&(struct tls_options) { 0 },
+  CHECK (strict_new (&(struct tls_options) { 0 },
 			 "no-such-bamboo-test-program", NULL, &err) == NULL);
   CHECK (err && strstr (err,
 			"/etc/ssl/certs/no-such-bamboo-test-program.pem"));
@@ -483,7 +524,7 @@ static struct server_tls *server (const char *client_ca, const char *ciphers)
   struct tls_options o = { .cert_file = cert, .key_file = key,
     .client_ca = ca, .ciphers = ciphers };
   const char *err = NULL;
-  struct server_tls *t = tls_server_new (&o, "imapd", NULL, &err);
+  struct server_tls *t = strict_new (&o, "imapd", NULL, &err);
   if (!t) {
     printf ("cannot make the test server: %s\n", err);
     exit (1);
@@ -529,7 +570,7 @@ static void test_rsa_tls12 (void)
   char *cert = path_in ("rsa.pem"), *key = path_in ("rsa.key");
   struct tls_options o = { .cert_file = cert, .key_file = key };
   const char *err = NULL;
-  struct server_tls *t = tls_server_new (&o, "ipop3d", NULL, &err);
+  struct server_tls *t = strict_new (&o, "ipop3d", NULL, &err);
   struct peer p = { .verify = "rsa.pem", .max_version = TLS1_2_VERSION,
     .talk = talk_echo };
   struct conn k;
@@ -971,6 +1012,7 @@ int main (void)
   signal (SIGPIPE, SIG_IGN);	/* as the servers do */
   setup ();
   test_naming ();
+  test_lazy_load ();
   t = server (NULL, NULL);
   test_echo (t, SOCKET, "one socket fd");
   test_echo (t, SOCKET_TWO_FDS, "a socket on two fds");

@@ -32,9 +32,12 @@
 #define TLS_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20"
 
 struct server_tls {
-  SSL_CTX *ctx;
+  SSL_CTX *ctx;			/* made when first needed: tls_server_ready */
   char *cert_path;
   char *key_path;
+  const struct tls_options *o;	/* the server's, for the life of it */
+  char *program;
+  char *ctx_error;		/* a failed tls_server_ready, kept */
 };
 
 /* One encrypted connection: the ctx of its struct client_io */
@@ -352,23 +355,45 @@ struct server_tls *tls_server_new (const struct tls_options *o,
     tls_server_free (t);
     return NULL;
   }
-  t->ctx = SSL_CTX_new (TLS_server_method ());
-  if (!t->ctx) {
-    *error_r = fail ("cannot create a TLS context");
-    tls_server_free (t);
-    return NULL;
-  }
-  if (setup_ctx (t, o, program, error_r)) {
-    tls_server_free (t);
-    return NULL;
-  }
+  t->o = o;
+  t->program = program ? cpystr (program) : NULL;
   return t;
+}
+
+/* OpenSSL 3's SSL_CTX_new alone costs about 3 ms, and the files another
+ * one or two: most sessions never use TLS, so the context is made at the
+ * first STARTTLS/STLS (or at once for implicit TLS), not at start. */
+int tls_server_ready (struct server_tls *t, const char **error_r)
+{
+  *error_r = NULL;
+  if (!t) {
+    *error_r = "TLS is not available (no certificate)";
+    return -1;
+  }
+  if (t->ctx)
+    return 0;
+  if (t->ctx_error) {
+    *error_r = t->ctx_error;
+    return -1;
+  }
+  ERR_clear_error ();
+  if (!(t->ctx = SSL_CTX_new (TLS_server_method ())))
+    *error_r = fail ("cannot create a TLS context");
+  else if (setup_ctx (t, t->o, t->program, error_r)) {
+    SSL_CTX_free (t->ctx);
+    t->ctx = NULL;
+  }
+  if (!t->ctx)
+    t->ctx_error = cpystr (*error_r ? *error_r : "TLS context failed");
+  return t->ctx ? 0 : -1;
 }
 
 void tls_server_free (struct server_tls *t)
 {
   if (!t) return;
   SSL_CTX_free (t->ctx);
+  if (t->program) fs_give ((void **) &t->program);
+  if (t->ctx_error) fs_give ((void **) &t->ctx_error);
   if (t->cert_path) fs_give ((void **) &t->cert_path);
   if (t->key_path) fs_give ((void **) &t->key_path);
   fs_give ((void **) &t);
@@ -579,10 +604,8 @@ int tls_start (struct server_tls *st, struct client *c, int timeout_ms,
   struct tls_conn *t;
   BIO *bio;
   *error_r = NULL;
-  if (!st) {
-    *error_r = "TLS is not available (no certificate)";
+  if (tls_server_ready (st, error_r))
     return -1;
-  }
   if (tls_active (c)) {
     *error_r = "TLS is already active";
     return -1;

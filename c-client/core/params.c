@@ -74,7 +74,7 @@ static int known_code (long f)
   return (f >= ENABLE_DRIVER && f <= UNHIDE_AUTHENTICATOR) ||
     (f >= GET_DRIVERS && f <= SET_BLOCKENVINIT) ||
     f == GET_CALLBACKS || f == SET_CALLBACKS ||
-    (f >= GET_USERNAME && f <= SET_SSLCAPATH) ||
+    (f >= GET_USERNAME && f <= SET_TLSKEYDIR) ||
     (f >= GET_OPENTIMEOUT && f <= SET_KERBEROS_CP_SVR_NAME) ||
     (f >= GET_MAXLOGINTRIALS && f <= SET_FETCHLOOKAHEADLIMIT) ||
     (f >= GET_MBXPROTECTION && f <= SET_ANNOTATION);

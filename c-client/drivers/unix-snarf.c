@@ -186,7 +186,9 @@ int unix_snarf (MAILSTREAM *stream)
     }
     if (os_pread_all (sfd, data.data + data.len, n, 0) < 0)
       goto out;
-    if (!mbox_from_scan (data.data + data.len, n, &mf)) {
+    /* the first line must be a From_ line: scan at most one such line */
+    if (!mbox_from_scan (data.data + data.len, n < LIM_MBOX_FROM_LINE + 2 ? n
+			 : LIM_MBOX_FROM_LINE + 2, &mf)) {
       mail_log (stream, ERROR, "Mail in %s is not in UNIX mailbox format; "
 		"not moving it", spool);
       goto out;

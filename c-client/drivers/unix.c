@@ -123,10 +123,15 @@ static int unix_path_is_mbox (const char *path, int empty_ok)
   return r;
 }
 
-/* ~/mbox, when it exists and is an mbox (or empty): then it is INBOX */
+/* ~/mbox, when it exists and is an mbox (or empty): then it is INBOX --
+ * but only while INBOX means the spool file; when the environment names
+ * INBOX's file itself (chroot-server: ~/INBOX), that file is INBOX. */
 static int unix_home_mbox (char *dst)
 {
   const char *home = myhomedir ();
+  char inbox[MAILTMPLEN];
+  if (!mailboxfile (inbox, "INBOX") || *inbox)
+    return 0;
   if (!home || !*home || strlen (home) + 6 >= MAILTMPLEN)
     return 0;
   snprintf (dst, MAILTMPLEN, "%s/mbox", home);

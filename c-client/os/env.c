@@ -42,6 +42,7 @@ static struct env_state {
   char *sysinbox_cache;		/* MAILSPOOL/user */
   char *spooldir;		/* SET_MAILSPOOLDIR / "set mail-spool-directory" */
   char *checkpassword;		/* SET_CHECKPASSWORD / "set checkpassword" */
+  char *tlscertdir, *tlskeydir;	/* "set tls-certificate-directory" ... */
   /* places */
   char *mailsubdir;
   char *ftphome, *publichome, *sharedhome, *anonymoushome;
@@ -923,6 +924,8 @@ env_parameters (long function, void *value)
   STR_PARAM (GET_MAILSUBDIR, SET_MAILSUBDIR, mailsubdir, env_changed ())
   STR_PARAM (GET_MAILSPOOLDIR, SET_MAILSPOOLDIR, spooldir, env_changed ())
   STR_PARAM (GET_CHECKPASSWORD, SET_CHECKPASSWORD, checkpassword,)
+  STR_PARAM (GET_TLSCERTDIR, SET_TLSCERTDIR, tlscertdir,)
+  STR_PARAM (GET_TLSKEYDIR, SET_TLSKEYDIR, tlskeydir,)
   STR_PARAM (GET_ANONYMOUSHOME, SET_ANONYMOUSHOME, anonymoushome,)
   case GET_FTPHOME:
   case GET_PUBLICHOME:

@@ -373,7 +373,9 @@ test_config (void)
     "set new-folder-format mbx\n"
     "set local-host imap.example.com\n"
     "set mail-spool-directory /srv/mail\n"
-    "set checkpassword /home/vpopmail/bin/vchkpw\n";
+    "set checkpassword /home/vpopmail/bin/vchkpw\n"
+    "set tls-certificate-directory /etc/bamboo/certs\n"
+    "set tls-key-directory /etc/bamboo/private\n";
   static const char bad[] =
     "set no-such-directive 1\n"
     "bogus line here\n"
@@ -411,6 +413,11 @@ test_config (void)
 	       "/home/vpopmail/bin/vchkpw");
   env_parameters (SET_CHECKPASSWORD, NIL);
   CHECK (env_parameters (GET_CHECKPASSWORD, NIL) == NIL);
+  CHECK_STREQ (env_parameters (GET_TLSCERTDIR, NIL), "/etc/bamboo/certs");
+  CHECK_STREQ (env_parameters (GET_TLSKEYDIR, NIL), "/etc/bamboo/private");
+  env_parameters (SET_TLSCERTDIR, NIL);
+  env_parameters (SET_TLSKEYDIR, NIL);
+  CHECK (env_parameters (GET_TLSCERTDIR, NIL) == NIL);
 
   /* bad lines: each a warning naming the line, none fatal */
   write_file (cf, bad, sizeof bad - 1);
