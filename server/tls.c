@@ -23,6 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <syslog.h>
 #include "server.h"
 
 #define TLS_CERT_DIR "/etc/ssl/certs"
@@ -38,6 +39,8 @@ struct server_tls {
   const struct tls_options *o;	/* the server's, for the life of it */
   char *program;
   char *ctx_error;		/* a failed tls_server_ready, kept */
+  SSL_CTX *sni_ctx;		/* the certificate the client's SNI chose */
+  char *sni_path;		/* its file */
 };
 
 /* One encrypted connection: the ctx of its struct client_io */
@@ -212,15 +215,78 @@ static int no_passphrase (char *buf, int size, int rwflag, void *u)
   return 0;
 }
 
-/* Whatever name the client asks for, the one certificate is served; the
- * name is kept for tls_sni(). */
+static SSL_CTX *new_ctx (struct server_tls *t, const char *cert_path,
+			 const char *key_path, const char **error_r);
+
+/* A host name from SNI that may become part of a file name: DNS letters,
+ * digits, hyphens and dots, no empty label (so no ".."), no '/'. */
+static int sni_name_ok (const char *name)
+{
+  size_t i, n = strlen (name);
+  if (!n || n > 253 || name[0] == '.' || name[0] == '-' || name[n - 1] == '.')
+    return 0;
+  for (i = 0; i < n; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	  (c >= '0' && c <= '9') || c == '-' || c == '.'))
+      return 0;
+    if (c == '.' && name[i + 1] == '.')
+      return 0;
+  }
+  return 1;
+}
+
+/* SNI: a certificate named for the host the client asks for,
+ * <cert_dir>/<program>-<name>.pem (the name in lower case; its key found
+ * as for the others), is served instead of the address's one.  No such
+ * file, or one that cannot be used (logged), leaves the default; the
+ * handshake never fails over a name.  The name is kept for tls_sni(). */
 static int on_servername (SSL *ssl, int *alert, void *arg)
 {
-  struct tls_conn *t = SSL_get_app_data (ssl);
+  struct tls_conn *c = SSL_get_app_data (ssl);
+  struct server_tls *t = arg;
   const char *name = SSL_get_servername (ssl, TLSEXT_NAMETYPE_host_name);
+  struct buf cert = BUF_INIT, key = BUF_INIT;
+  const char *error = NULL;
+  size_t i;
   (void) alert;
-  (void) arg;
-  if (t && name && *name && !t->sni) t->sni = cpystr (name);
+  if (!name || !*name)
+    return SSL_TLSEXT_ERR_OK;
+  if (c && !c->sni) c->sni = cpystr (name);
+  if (!t || t->o->cert_file || !t->program || !sni_name_ok (name))
+    return SSL_TLSEXT_ERR_OK;
+  buf_printf (&cert, "%s/%s-", t->o->cert_dir ? t->o->cert_dir : TLS_CERT_DIR,
+	      t->program);
+  for (i = 0; name[i]; i++)
+    buf_putc (&cert, (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+	      : name[i]);
+  buf_puts (&cert, ".pem");
+  if (file_exists (buf_cstr (&cert))) {
+    const char *base = strrchr (buf_cstr (&cert), '/') + 1;
+    if (t->o->key_file)
+      buf_puts (&key, t->o->key_file);
+    else {
+      buf_printf (&key, "%s/%s", t->o->key_dir ? t->o->key_dir : TLS_KEY_DIR,
+		  base);
+      if (!file_exists (buf_cstr (&key))) {
+	buf_reset (&key);
+	buf_puts (&key, buf_cstr (&cert));
+      }
+    }
+    if (!t->sni_path || strcmp (t->sni_path, buf_cstr (&cert))) {
+      SSL_CTX_free (t->sni_ctx);	/* another name than last time */
+      if (t->sni_path) fs_give ((void **) &t->sni_path);
+      t->sni_path = cpystr (buf_cstr (&cert));
+      if (!(t->sni_ctx = new_ctx (t, buf_cstr (&cert), buf_cstr (&key),
+				  &error)))
+	syslog (LOG_ERR, "TLS certificate for SNI name %s not usable: %s",
+		base, error ? error : "unknown error");
+    }
+    if (t->sni_ctx)
+      SSL_set_SSL_CTX (ssl, t->sni_ctx);
+  }
+  buf_free (&cert);
+  buf_free (&key);
   return SSL_TLSEXT_ERR_OK;
 }
 
@@ -295,10 +361,12 @@ static int find_files (struct server_tls *t, const struct tls_options *o,
 }
 
 /* The SSL_CTX's settings and files.  0, or -1 with *error_r. */
-static int setup_ctx (struct server_tls *t, const struct tls_options *o,
-		      const char *program, const char **error_r)
+static int setup_ctx (SSL_CTX *ctx, struct server_tls *t,
+		      const char *cert_path, const char *key_path,
+		      const char **error_r)
 {
-  SSL_CTX *ctx = t->ctx;
+  const struct tls_options *o = t->o;
+  const char *program = t->program;
   const char *sid = program ? program : "bamboo";
   SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
   SSL_CTX_set_options (ctx, SSL_OP_CIPHER_SERVER_PREFERENCE |
@@ -312,6 +380,7 @@ static int setup_ctx (struct server_tls *t, const struct tls_options *o,
   SSL_CTX_set_dh_auto (ctx, 1);	/* only if --tls-ciphers asks for DHE */
   SSL_CTX_set_default_passwd_cb (ctx, no_passphrase);
   SSL_CTX_set_tlsext_servername_callback (ctx, on_servername);
+  SSL_CTX_set_tlsext_servername_arg (ctx, t);
   SSL_CTX_set_session_id_context (ctx, (const unsigned char *) sid,
 				  (unsigned int) strlen (sid));
   if (!SSL_CTX_set_cipher_list (ctx, o->ciphers ? o->ciphers : TLS_CIPHERS)) {
@@ -319,14 +388,14 @@ static int setup_ctx (struct server_tls *t, const struct tls_options *o,
 		     o->ciphers ? o->ciphers : TLS_CIPHERS);
     return -1;
   }
-  if (SSL_CTX_use_certificate_chain_file (ctx, t->cert_path) != 1) {
-    *error_r = fail ("cannot load the TLS certificate %s", t->cert_path);
+  if (SSL_CTX_use_certificate_chain_file (ctx, cert_path) != 1) {
+    *error_r = fail ("cannot load the TLS certificate %s", cert_path);
     return -1;
   }
-  if (SSL_CTX_use_PrivateKey_file (ctx, t->key_path, SSL_FILETYPE_PEM) != 1 ||
+  if (SSL_CTX_use_PrivateKey_file (ctx, key_path, SSL_FILETYPE_PEM) != 1 ||
       SSL_CTX_check_private_key (ctx) != 1) {
     *error_r = fail ("cannot use the TLS key %s with the certificate %s",
-		     t->key_path, t->cert_path);
+		     key_path, cert_path);
     return -1;
   }
   if (o->client_ca) {
@@ -360,6 +429,20 @@ struct server_tls *tls_server_new (const struct tls_options *o,
   return t;
 }
 
+/* A context serving cert_path/key_path, or NULL with *error_r */
+static SSL_CTX *new_ctx (struct server_tls *t, const char *cert_path,
+			 const char *key_path, const char **error_r)
+{
+  SSL_CTX *ctx = SSL_CTX_new (TLS_server_method ());
+  if (!ctx)
+    *error_r = fail ("cannot create a TLS context");
+  else if (setup_ctx (ctx, t, cert_path, key_path, error_r)) {
+    SSL_CTX_free (ctx);
+    ctx = NULL;
+  }
+  return ctx;
+}
+
 /* OpenSSL 3's SSL_CTX_new alone costs about 3 ms, and the files another
  * one or two: most sessions never use TLS, so the context is made at the
  * first STARTTLS/STLS (or at once for implicit TLS), not at start. */
@@ -377,12 +460,7 @@ int tls_server_ready (struct server_tls *t, const char **error_r)
     return -1;
   }
   ERR_clear_error ();
-  if (!(t->ctx = SSL_CTX_new (TLS_server_method ())))
-    *error_r = fail ("cannot create a TLS context");
-  else if (setup_ctx (t, t->o, t->program, error_r)) {
-    SSL_CTX_free (t->ctx);
-    t->ctx = NULL;
-  }
+  t->ctx = new_ctx (t, t->cert_path, t->key_path, error_r);
   if (!t->ctx)
     t->ctx_error = cpystr (*error_r ? *error_r : "TLS context failed");
   return t->ctx ? 0 : -1;
@@ -392,6 +470,8 @@ void tls_server_free (struct server_tls *t)
 {
   if (!t) return;
   SSL_CTX_free (t->ctx);
+  SSL_CTX_free (t->sni_ctx);
+  if (t->sni_path) fs_give ((void **) &t->sni_path);
   if (t->program) fs_give ((void **) &t->program);
   if (t->ctx_error) fs_give ((void **) &t->ctx_error);
   if (t->cert_path) fs_give ((void **) &t->cert_path);
