@@ -125,6 +125,9 @@ setup_and_reexec (char *argv0)
 	      getenv ("ASAN_OPTIONS") ? ":" : "");
   setenv ("ASAN_OPTIONS", buf_cstr (&b), 1);
   setenv ("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+  /* Debian 12's pam_wrapper (1.1.4) reads this name instead */
+  setenv ("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+  setenv ("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
   buf_free (&b);
   execl ("/proc/self/exe", argv0, topdir, (char *) NULL);
   perror ("re-exec");

@@ -36,7 +36,7 @@ struct server_tls {
   SSL_CTX *ctx;			/* made when first needed: tls_server_ready */
   char *cert_path;
   char *key_path;
-  const struct tls_options *o;	/* the server's, for the life of it */
+  struct tls_options o;		/* a copy (options_copy) */
   char *program;
   char *ctx_error;		/* a failed tls_server_ready, kept */
   SSL_CTX *sni_ctx;		/* the certificate the client's SNI chose */
@@ -253,9 +253,9 @@ static int on_servername (SSL *ssl, int *alert, void *arg)
   if (!name || !*name)
     return SSL_TLSEXT_ERR_OK;
   if (c && !c->sni) c->sni = cpystr (name);
-  if (!t || t->o->cert_file || !t->program || !sni_name_ok (name))
+  if (!t || t->o.cert_file || !t->program || !sni_name_ok (name))
     return SSL_TLSEXT_ERR_OK;
-  buf_printf (&cert, "%s/%s-", t->o->cert_dir ? t->o->cert_dir : TLS_CERT_DIR,
+  buf_printf (&cert, "%s/%s-", t->o.cert_dir ? t->o.cert_dir : TLS_CERT_DIR,
 	      t->program);
   for (i = 0; name[i]; i++)
     buf_putc (&cert, (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
@@ -263,10 +263,10 @@ static int on_servername (SSL *ssl, int *alert, void *arg)
   buf_puts (&cert, ".pem");
   if (file_exists (buf_cstr (&cert))) {
     const char *base = strrchr (buf_cstr (&cert), '/') + 1;
-    if (t->o->key_file)
-      buf_puts (&key, t->o->key_file);
+    if (t->o.key_file)
+      buf_puts (&key, t->o.key_file);
     else {
-      buf_printf (&key, "%s/%s", t->o->key_dir ? t->o->key_dir : TLS_KEY_DIR,
+      buf_printf (&key, "%s/%s", t->o.key_dir ? t->o.key_dir : TLS_KEY_DIR,
 		  base);
       if (!file_exists (buf_cstr (&key))) {
 	buf_reset (&key);
@@ -365,7 +365,7 @@ static int setup_ctx (SSL_CTX *ctx, struct server_tls *t,
 		      const char *cert_path, const char *key_path,
 		      const char **error_r)
 {
-  const struct tls_options *o = t->o;
+  const struct tls_options *o = &t->o;
   const char *program = t->program;
   const char *sid = program ? program : "bamboo";
   SSL_CTX_set_min_proto_version (ctx, TLS1_2_VERSION);
@@ -412,6 +412,28 @@ static int setup_ctx (SSL_CTX *ctx, struct server_tls *t,
   return 0;
 }
 
+/* The options outlive the caller's struct: the context is made later. */
+static void options_copy (struct tls_options *to, const struct tls_options *o)
+{
+  *to = *o;
+  to->cert_dir = o->cert_dir ? cpystr (o->cert_dir) : NULL;
+  to->key_dir = o->key_dir ? cpystr (o->key_dir) : NULL;
+  to->cert_file = o->cert_file ? cpystr (o->cert_file) : NULL;
+  to->key_file = o->key_file ? cpystr (o->key_file) : NULL;
+  to->client_ca = o->client_ca ? cpystr (o->client_ca) : NULL;
+  to->ciphers = o->ciphers ? cpystr (o->ciphers) : NULL;
+}
+
+static void options_free (struct tls_options *o)
+{
+  const char **f[] = { &o->cert_dir, &o->key_dir, &o->cert_file,
+    &o->key_file, &o->client_ca, &o->ciphers };
+  size_t i;
+  for (i = 0; i < sizeof f / sizeof f[0]; i++)
+    if (*f[i])
+      fs_give ((void **) f[i]);
+}
+
 struct server_tls *tls_server_new (const struct tls_options *o,
 				   const char *program, const char *local_ip,
 				   const char **error_r)
@@ -424,7 +446,7 @@ struct server_tls *tls_server_new (const struct tls_options *o,
     tls_server_free (t);
     return NULL;
   }
-  t->o = o;
+  options_copy (&t->o, o);
   t->program = program ? cpystr (program) : NULL;
   return t;
 }
@@ -471,6 +493,7 @@ void tls_server_free (struct server_tls *t)
   if (!t) return;
   SSL_CTX_free (t->ctx);
   SSL_CTX_free (t->sni_ctx);
+  options_free (&t->o);
   if (t->sni_path) fs_give ((void **) &t->sni_path);
   if (t->program) fs_give ((void **) &t->program);
   if (t->ctx_error) fs_give ((void **) &t->ctx_error);

@@ -171,7 +171,10 @@ class PamServer:
                 "PAM_MATRIX_PASSWD=" + self.path("matrix"),
                 "NSS_WRAPPER_PASSWD=" + self.path("passwd"),
                 "NSS_WRAPPER_GROUP=" + self.path("group"),
-                "PAM_WRAPPER_DISABLE_DEEPBIND=1", "ASAN_OPTIONS=" + asan]
+                "PAM_WRAPPER_DISABLE_DEEPBIND=1",
+                # Debian 12's pam_wrapper (1.1.4) reads this name instead
+                "UID_WRAPPER_DISABLE_DEEPBIND=1",
+                "NSS_WRAPPER_DISABLE_DEEPBIND=1", "ASAN_OPTIONS=" + asan]
 
     def _start(self, extra_args, passwd_file):
         self.log_path = self.path("server.log")
