@@ -35,22 +35,9 @@ plaintext_refused (struct imapd *s)
 	      "server");
 }
 
-static const char *
-ucase_mech (const char *mech)
-{
-  static char up[32];
-  size_t i;
-  for (i = 0; mech[i] && i < sizeof up - 1; i++)
-    up[i] = (mech[i] >= 'a' && mech[i] <= 'z') ? mech[i] - 32 : mech[i];
-  up[i] = '\0';
-  return up;
-}
-
-/* Check and, on success, complete the login.  how: "LOGIN" or the SASL
- * mechanism, for the syslog line. */
+/* LOGIN's check and, on success, the login. */
 static void
-try_login (struct imapd *s, const char *user, const char *password,
-	   const char *how)
+try_login (struct imapd *s, const char *user, const char *password)
 {
   struct server_account acct;
   const char *error = NULL;
@@ -71,7 +58,7 @@ try_login (struct imapd *s, const char *user, const char *password,
     login_failed (s, user, user);
     return;
   }
-  login_complete (s, &acct, how);
+  login_complete (s, &acct, NULL);
   login_account_free (&acct);
 }
 
@@ -92,7 +79,7 @@ cmd_login (struct imapd *s, const struct imap_arg *args, int uid)
     login_failed (s, user, user);	/* a NUL can't be in an account */
     return;
   }
-  try_login (s, user, pass, NULL);
+  try_login (s, user, pass);
 }
 
 /* ------------------------------------------------------- AUTHENTICATE */
@@ -167,7 +154,7 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
     else if (login_check_uid (&acct, s->host, "imapd"))
       login_failed (s, user, user);
     else
-      login_complete (s, &acct, ucase_mech (mech));
+      login_complete (s, &acct, server_mech_name (mech));
     login_account_free (&acct);
     break;
   case AUTH_FAILED:
@@ -181,7 +168,7 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
     break;
   case AUTH_MALFORMED:
     reply_bad (s, "Invalid %s authentication response",
-	       ucase_mech (mech));
+	       server_mech_name (mech));
     break;
   case AUTH_TOO_LONG:
     reply_bad (s, "AUTHENTICATE response too long");
@@ -210,7 +197,6 @@ cmd_authenticate (struct imapd *s, const struct imap_arg *args, int uid)
 void
 cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
 {
-  const char *error = NULL;
   if (!s->tls) {
     reply_no (s, "STARTTLS not available");
     return;
@@ -224,8 +210,7 @@ cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
     client_discard_input (s->client);
     return;
   }
-  if (tls_server_ready (s->tls, &error)) {	/* the files exist: usable? */
-    syslog (LOG_ERR, "TLS not available host=%s: %s", s->host, error);
+  if (server_tls_usable (s->tls, s->host)) {	/* the files exist: usable? */
     reply_no (s, "[UNAVAILABLE] STARTTLS not available");
     return;
   }
@@ -236,16 +221,8 @@ cmd_starttls (struct imapd *s, const struct imap_arg *args, int uid)
 void
 session_start_tls (struct imapd *s)
 {
-  const char *error = NULL;
   s->starttls_pending = 0;
-  if (tls_start (s->tls, s->client, LIM_SERVER_TLS_HANDSHAKE * 1000,
-		 &error)) {
-    syslog (LOG_INFO, "STARTTLS failed host=%s: %s", s->host,
-	    error ? error : "unknown error");
-    exit (1);			/* the connection is in an unknown state */
-  }
-  syslog (LOG_INFO, "STARTTLS host=%s: %s", s->host,
-	  tls_description (s->client) ? tls_description (s->client) : "");
+  server_tls_handshake (s->tls, s->client, s->host, "STARTTLS");
 }
 
 void

@@ -288,6 +288,8 @@ const struct imapd_command *imapd_command_find (const char *name);
 void session_auth_init (struct imapd *s);
 /* STARTTLS's handshake, after its OK went out; exits on failure */
 void session_start_tls (struct imapd *s);
+/* The privilege drop, the state change and the OK; how: the SASL
+ * mechanism for the syslog line, NULL for the LOGIN command */
 void login_complete (struct imapd *s, const struct server_account *acct,
 		     const char *how);
 

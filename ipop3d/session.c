@@ -408,7 +408,6 @@ cmd_auth (struct pop3d *s, struct pop3_command *c)
 static void
 cmd_stls (struct pop3d *s, struct pop3_command *c)
 {
-  const char *error = NULL;
   if (!s->tls) {
     reply_err (s, "STLS not available");
     return;
@@ -426,21 +425,12 @@ cmd_stls (struct pop3d *s, struct pop3_command *c)
     reply_err (s, "Commands may not follow STLS before the handshake");
     return;
   }
-  if (tls_server_ready (s->tls, &error)) {	/* the files exist: usable? */
-    syslog (LOG_ERR, "TLS not available host=%s: %s", s->host, error);
+  if (server_tls_usable (s->tls, s->host)) {	/* the files exist: usable? */
     reply_err (s, "[SYS/PERM] STLS not available");
     return;
   }
-  reply_ok (s, "Begin TLS negotiation");
-  client_flush (s->client);
-  if (tls_start (s->tls, s->client, LIM_SERVER_TLS_HANDSHAKE * 1000,
-		 &error)) {
-    syslog (LOG_INFO, "STLS failed host=%s: %s", s->host,
-	    error ? error : "unknown error");
-    exit (1);			/* the connection is in an unknown state */
-  }
-  syslog (LOG_INFO, "STLS host=%s: %s", s->host,
-	  tls_description (s->client) ? tls_description (s->client) : "");
+  reply_ok (s, "Begin TLS negotiation");	/* tls_start flushes it */
+  server_tls_handshake (s->tls, s->client, s->host, "STLS");
 }
 
 static void

@@ -55,6 +55,16 @@ static const char *const mechs[] = {
   "SCRAM-SHA-256", "CRAM-MD5", "EXTERNAL", "PLAIN", "LOGIN", "ANONYMOUS",
 };
 
+const char *
+server_mech_name (const char *mech)
+{
+  size_t i;
+  for (i = 0; i < sizeof mechs / sizeof mechs[0]; i++)
+    if (!strcasecmp (mech, mechs[i]))
+      return mechs[i];
+  return NULL;
+}
+
 int
 server_mech_offered (const struct server_auth *a, const char *mech)
 {

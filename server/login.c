@@ -389,9 +389,10 @@ login_secret (const struct server_options *opt, const char *user,
   if (!login_have_secrets (opt))
     return 0;
   r = secret_lookup (opt->secrets_file, user, secret, error_r);
-  if (r == 1 && (r = find_account (opt, user, acct, NULL, error_r)) != 1)
-    buf_zero (secret);		/* no account: no secret either */
-  if (r != 1) {
+  if (r == 1)
+    r = find_account (opt, user, acct, NULL, error_r);
+  if (r != 1) {			/* no account: no secret either */
+    buf_zero (secret);
     buf_reset (secret);
     login_account_free (acct);
   }

@@ -10,9 +10,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include "server.h"
 #include "env-int.h"
 
@@ -169,65 +166,28 @@ server_local_address (void)
   return *text ? cpystr (text) : NULL;
 }
 
-/* A name fit for a greeting: letters, digits, dots and hyphens only (no
- * wildcard, space or control byte from a certificate). */
-static int
-greeting_name_ok (const char *name, size_t len)
+int
+server_tls_usable (struct server_tls *t, const char *host)
 {
-  size_t i;
-  if (!len || len > NETMAXHOST)
+  const char *error = NULL;
+  if (!tls_server_ready (t, &error))
     return 0;
-  for (i = 0; i < len; i++)
-    if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' &&
-	  name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
-	  name[i] == '.' || name[i] == '-'))
-      return 0;
-  return 1;
+  syslog (LOG_ERR, "TLS not available host=%s: %s", host, error);
+  return -1;
 }
 
-/* A virtual host (UW: one certificate per local address) is named by
- * its certificate: the first usable DNS name of a per-address
- * certificate, else its CN; NULL when the certificate is the host's own
- * or names nothing usable. */
-static char *
-vhost_name (const struct server_options *o, const struct server_process *p)
+void
+server_tls_handshake (struct server_tls *t, struct client *c,
+		      const char *host, const char *cmd)
 {
-  const char *path = tls_server_cert_path (p->tls), *base;
-  struct buf want = BUF_INIT;
-  char *name = NULL, cn[NETMAXHOST + 2];
-  GENERAL_NAMES *sans;
-  X509 *x = NULL;
-  FILE *f;
-  int i, n;
-
-  if (!path || !p->local_ip || o->tls.cert_file)
-    return NULL;
-  base = strrchr (path, '/') ? strrchr (path, '/') + 1 : path;
-  buf_printf (&want, "%s-%s.pem", o->program, p->local_ip);
-  i = strcmp (base, buf_cstr (&want));
-  buf_free (&want);
-  if (i || !(f = fopen (path, "r")))
-    return NULL;
-  x = PEM_read_X509 (f, NULL, NULL, NULL);
-  fclose (f);
-  if (!x)
-    return NULL;
-  sans = X509_get_ext_d2i (x, NID_subject_alt_name, NULL, NULL);
-  for (i = 0; sans && !name && i < sk_GENERAL_NAME_num (sans); i++) {
-    const GENERAL_NAME *g = sk_GENERAL_NAME_value (sans, i);
-    if (g->type == GEN_DNS &&
-	greeting_name_ok ((const char *) ASN1_STRING_get0_data (g->d.dNSName),
-			  (size_t) ASN1_STRING_length (g->d.dNSName)))
-      name = cpystr ((const char *) ASN1_STRING_get0_data (g->d.dNSName));
+  const char *error = NULL;
+  if (tls_start (t, c, LIM_SERVER_TLS_HANDSHAKE * 1000, &error)) {
+    syslog (LOG_INFO, "%s failed host=%s: %s", cmd, host,
+	    error ? error : "unknown error");
+    exit (1);			/* the connection is in an unknown state */
   }
-  GENERAL_NAMES_free (sans);
-  if (!name && (n = X509_NAME_get_text_by_NID (X509_get_subject_name (x),
-					       NID_commonName, cn,
-					       sizeof cn)) > 0 &&
-      greeting_name_ok (cn, (size_t) n))
-    name = cpystr (cn);
-  X509_free (x);
-  return name;
+  syslog (LOG_INFO, "%s host=%s: %s", cmd, host,
+	  tls_description (c) ? tls_description (c) : "");
 }
 
 /* The certificate, and TLS from the first byte when that is wanted.  A
@@ -250,7 +210,7 @@ server_tls_setup (struct server_options *o, struct server_process *p)
     }
     return;
   }
-  if ((vhost = vhost_name (o, p))) {
+  if ((vhost = tls_server_host_name (p->tls))) {
     fs_give ((void **) &p->localhost);
     p->localhost = vhost;
   }

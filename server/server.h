@@ -267,6 +267,11 @@ void tls_server_free (struct server_tls *t);
 int tls_server_ready (struct server_tls *t, const char **error_r);
 /* The certificate file tls_server_new chose (for syslog and tests). */
 const char *tls_server_cert_path (const struct server_tls *t);
+/* A virtual host (UW: one certificate per local address) is named by
+ * its certificate: when the per-address file was chosen, its first DNS
+ * name fit for a greeting (letters, digits, '.', '-'), else its CN; NULL
+ * otherwise (then the host's own name is used).  fs_get'ed. */
+char *tls_server_host_name (const struct server_tls *t);
 /* Handshake with the client on c's fds and switch c's I/O to TLS.  No
  * wait longer than timeout_ms.  Plaintext input c had buffered is
  * discarded first (the STARTTLS command injection attack): callers check
@@ -392,6 +397,14 @@ struct server_process;
  * handshake when TLS is implicit (tls_want_implicit); exits when TLS is
  * required and impossible.  Called by server_start(). */
 void server_tls_setup (struct server_options *o, struct server_process *p);
+/* STARTTLS/STLS before their OK: 0 when the certificate can be used,
+ * else -1 after syslog says why ("TLS not available host=..."). */
+int server_tls_usable (struct server_tls *t, const char *host);
+/* STARTTLS/STLS after their OK: the handshake, logged as "CMD host=H:
+ * TLSv1.3 ..."; a failure is logged ("CMD failed host=H: ...") and ends
+ * the process, since the connection is then in an unknown state. */
+void server_tls_handshake (struct server_tls *t, struct client *c,
+			   const char *host, const char *cmd);
 /* stdin is a TCP socket (inetd, tcpserver, systemd) */
 int server_stdin_is_tcp (void);
 /* The signals that end (or may end) a session: SIGHUP, SIGTERM, SIGUSR2
@@ -495,6 +508,8 @@ int server_plaintext_allowed (const struct server_auth *a);
 /* 1 when plaintext is refused now but would be allowed after TLS */
 int server_plaintext_after_tls (const struct server_auth *a);
 int server_anonymous_allowed (const struct server_auth *a);
+/* The canonical (upper-case) name of a mechanism we know, NULL if none */
+const char *server_mech_name (const char *mech);
 /* 1 when mech (any case) is offered now */
 int server_mech_offered (const struct server_auth *a, const char *mech);
 /* The offered mechanisms, each preceded by prefix (" AUTH=" for IMAP,

@@ -22,7 +22,9 @@
 #include <sys/stat.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <syslog.h>
 #include "server.h"
 
@@ -39,6 +41,7 @@ struct server_tls {
   struct tls_options o;		/* a copy (options_copy) */
   char *program;
   char *ctx_error;		/* a failed tls_server_ready, kept */
+  int per_address;		/* cert_path is <program>-<local IP>.pem */
   SSL_CTX *sni_ctx;		/* the certificate the client's SNI chose */
   char *sni_path;		/* its file */
 };
@@ -327,7 +330,7 @@ static int find_files (struct server_tls *t, const struct tls_options *o,
   if (local_ip && *local_ip && !strchr (local_ip, '/')) {
     buf_printf (&name, "%s-%s.pem", program, local_ip);
     buf_printf (&path, "%s/%s", cert_dir, buf_cstr (&name));
-    found = file_exists (buf_cstr (&path));
+    found = t->per_address = file_exists (buf_cstr (&path));
     buf_printf (&tried, "%s and ", buf_cstr (&path));
   }
   if (!found) {
@@ -500,6 +503,53 @@ void tls_server_free (struct server_tls *t)
   if (t->cert_path) fs_give ((void **) &t->cert_path);
   if (t->key_path) fs_give ((void **) &t->key_path);
   fs_give ((void **) &t);
+}
+
+/* A name fit for a greeting: letters, digits, dots and hyphens only (no
+ * wildcard, space or control byte from a certificate). */
+static int greeting_name_ok (const char *name, size_t len)
+{
+  size_t i;
+  if (!len || len > NETMAXHOST)
+    return 0;
+  for (i = 0; i < len; i++)
+    if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' &&
+	  name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9') ||
+	  name[i] == '.' || name[i] == '-'))
+      return 0;
+  return 1;
+}
+
+char *tls_server_host_name (const struct server_tls *t)
+{
+  char *name = NULL, cn[NETMAXHOST + 2];
+  GENERAL_NAMES *sans;
+  X509 *x;
+  FILE *f;
+  int i, n;
+
+  if (!t || !t->per_address || !(f = fopen (t->cert_path, "r")))
+    return NULL;
+  x = PEM_read_X509 (f, NULL, NULL, NULL);
+  fclose (f);
+  if (!x)
+    return NULL;
+  sans = X509_get_ext_d2i (x, NID_subject_alt_name, NULL, NULL);
+  for (i = 0; sans && !name && i < sk_GENERAL_NAME_num (sans); i++) {
+    const GENERAL_NAME *g = sk_GENERAL_NAME_value (sans, i);
+    if (g->type == GEN_DNS &&
+	greeting_name_ok ((const char *) ASN1_STRING_get0_data (g->d.dNSName),
+			  (size_t) ASN1_STRING_length (g->d.dNSName)))
+      name = cpystr ((const char *) ASN1_STRING_get0_data (g->d.dNSName));
+  }
+  GENERAL_NAMES_free (sans);
+  if (!name && (n = X509_NAME_get_text_by_NID (X509_get_subject_name (x),
+					       NID_commonName, cn,
+					       sizeof cn)) > 0 &&
+      greeting_name_ok (cn, (size_t) n))
+    name = cpystr (cn);
+  X509_free (x);
+  return name;
 }
 
 const char *tls_server_cert_path (const struct server_tls *t)
