@@ -40,32 +40,14 @@
 static void
 export_tcp_env (void)
 {
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
   char ip[INET6_ADDRSTRLEN], port[16];
+  unsigned n;
   int i;
   for (i = 0; i < 2; i++) {
     const char *ipvar = i ? "TCPREMOTEIP" : "TCPLOCALIP";
-    int r;
-    if (getenv (ipvar))
+    if (getenv (ipvar) || server_socket_address (i, ip, &n))
       continue;
-    len = sizeof sa;
-    r = i ? getpeername (0, (struct sockaddr *) &sa, &len)
-      : getsockname (0, (struct sockaddr *) &sa, &len);
-    if (r)
-      continue;
-    if (sa.ss_family == AF_INET) {
-      struct sockaddr_in *s4 = (struct sockaddr_in *) &sa;
-      inet_ntop (AF_INET, &s4->sin_addr, ip, sizeof ip);
-      snprintf (port, sizeof port, "%u", ntohs (s4->sin_port));
-    }
-    else if (sa.ss_family == AF_INET6) {
-      struct sockaddr_in6 *s6 = (struct sockaddr_in6 *) &sa;
-      inet_ntop (AF_INET6, &s6->sin6_addr, ip, sizeof ip);
-      snprintf (port, sizeof port, "%u", ntohs (s6->sin6_port));
-    }
-    else
-      continue;
+    snprintf (port, sizeof port, "%u", n);
     setenv (ipvar, ip, 0);
     setenv (i ? "TCPREMOTEPORT" : "TCPLOCALPORT", port, 0);
   }

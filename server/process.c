@@ -13,25 +13,40 @@
 #include "server.h"
 #include "env-int.h"
 
+int
+server_socket_address (int peer, char ip[INET6_ADDRSTRLEN], unsigned *port)
+{
+  struct sockaddr_storage sa;
+  socklen_t len = sizeof sa;
+  const void *addr;
+  if (peer ? getpeername (0, (struct sockaddr *) &sa, &len)
+      : getsockname (0, (struct sockaddr *) &sa, &len))
+    return -1;
+  if (sa.ss_family == AF_INET) {
+    addr = &((struct sockaddr_in *) &sa)->sin_addr;
+    *port = ntohs (((struct sockaddr_in *) &sa)->sin_port);
+  }
+  else if (sa.ss_family == AF_INET6) {
+    addr = &((struct sockaddr_in6 *) &sa)->sin6_addr;
+    *port = ntohs (((struct sockaddr_in6 *) &sa)->sin6_port);
+  }
+  else
+    return -1;
+  return inet_ntop (sa.ss_family, addr, ip, INET6_ADDRSTRLEN) ? 0 : -1;
+}
+
 char *
 server_client_address (void)
 {
   const char *env = getenv ("TCPREMOTEIP");
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
   char text[INET6_ADDRSTRLEN] = "";
+  unsigned port;
   struct buf b = BUF_INIT;
 
   if (env && *env && strlen (env) < INET6_ADDRSTRLEN)
     snprintf (text, sizeof text, "%s", env);
-  else if (!getpeername (0, (struct sockaddr *) &sa, &len)) {
-    if (sa.ss_family == AF_INET)
-      inet_ntop (AF_INET, &((struct sockaddr_in *) &sa)->sin_addr, text,
-		 sizeof text);
-    else if (sa.ss_family == AF_INET6)
-      inet_ntop (AF_INET6, &((struct sockaddr_in6 *) &sa)->sin6_addr, text,
-		 sizeof text);
-  }
+  else if (server_socket_address (1, text, &port))
+    *text = '\0';
   if (!*text)
     return cpystr ("UNKNOWN");
   buf_printf (&b, "[%s]", text);
@@ -152,18 +167,9 @@ server_start (const char *ident, struct server_options *o,
 char *
 server_local_address (void)
 {
-  struct sockaddr_storage sa;
-  socklen_t len = sizeof sa;
-  char text[INET6_ADDRSTRLEN] = "";
-  if (getsockname (0, (struct sockaddr *) &sa, &len))
-    return NULL;
-  if (sa.ss_family == AF_INET)
-    inet_ntop (AF_INET, &((struct sockaddr_in *) &sa)->sin_addr, text,
-	       sizeof text);
-  else if (sa.ss_family == AF_INET6)
-    inet_ntop (AF_INET6, &((struct sockaddr_in6 *) &sa)->sin6_addr, text,
-	       sizeof text);
-  return *text ? cpystr (text) : NULL;
+  char text[INET6_ADDRSTRLEN];
+  unsigned port;
+  return server_socket_address (0, text, &port) ? NULL : cpystr (text);
 }
 
 int

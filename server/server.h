@@ -389,6 +389,10 @@ void sasl_test_fix (time_t cram_time, const char *scram_server_nonce);
 /* "[a.b.c.d]" from tcpserver's TCPREMOTEIP or the socket on fd 0;
  * "UNKNOWN" when stdin is not a network connection. */
 char *server_client_address (void);
+/* fd 0's peer (peer 1) or local (peer 0) address as text, and its port:
+ * 0, or -1 when fd 0 is not an IPv4/IPv6 socket.  ip has
+ * INET6_ADDRSTRLEN (46) bytes. */
+int server_socket_address (int peer, char ip[46], unsigned *port);
 /* Our address on the connection ("127.0.0.1", "::1"), NULL when stdin
  * is not a network socket */
 char *server_local_address (void);

@@ -69,11 +69,15 @@ import os
 import poplib
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tcpserver import Tcpserver, free_port  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -349,14 +353,6 @@ def plain_response(authcid, password, authzid=""):
     return base64.b64encode(raw).decode("ascii")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class Server:
     def __init__(self, accounts=("demo",), mailboxes=None, secrets=None,
                  extra_args=(), prefix=(), password=PASSWORD):
@@ -365,8 +361,7 @@ class Server:
         self.password = password
         self.uid, self.gid = (NOBODY, NOBODY) if ROOT else (os.getuid(), os.getgid())
         self.scratch = tempfile.mkdtemp(prefix="ipop3d-test.", dir="/tmp")
-        self.proc = None
-        self.log = None
+        self.tcp = None
         try:
             self._setup(mailboxes or {}, secrets)
             self._start(list(extra_args), list(prefix))
@@ -421,86 +416,32 @@ class Server:
         self._own(path)
 
     def _start(self, extra_args, prefix):
-        self.log_path = os.path.join(self.scratch, "tcpserver.log")
-        for attempt in range(5):
-            self.port = free_port()
-            argv = ["tcpserver", "-v", "-R", "-H", "-l", "0", "-c", "40",
-                    "127.0.0.1", str(self.port)] + prefix + [
-                    IPOP3D, "--passwd", self.passwd_file,
-                    "--config", self.config_file, "--syslog-stderr"]
-            if self.secrets_file:
-                argv += ["--secrets", self.secrets_file]
-            argv += extra_args
-            self.log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                         stdout=self.log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                # tcpserver -v logs "status: 0/40" once it listens
-                if "tcpserver: status: 0/" in self.log_text():
-                    return
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-            self.proc.poll()
-            if self.proc.returncode is None:
-                raise AssertionError("tcpserver did not start: " + self.log_text())
-            self.log.close()
-            if "unable to bind" not in self.log_text():
-                raise AssertionError("tcpserver failed: " + self.log_text())
-        raise AssertionError("tcpserver could not bind: " + self.log_text())
+        argv = prefix + [IPOP3D, "--passwd", self.passwd_file,
+                         "--config", self.config_file, "--syslog-stderr"]
+        if self.secrets_file:
+            argv += ["--secrets", self.secrets_file]
+        self.tcp = Tcpserver(argv + extra_args,
+                             os.path.join(self.scratch, "tcpserver.log"))
+        self.proc, self.port = self.tcp.proc, self.tcp.port
 
     # ------------------------------------------------------------ access
     def spool_path(self, user):
         return os.path.join(self.spool, user)
 
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return self.tcp.log_text()
 
     def wait_log(self, text, timeout=10):
         """Wait until text (str, or a compiled regex) is in the log."""
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.log_text()
-            if (text.search(log) if hasattr(text, "search") else text in log):
-                return log
-            if time.monotonic() > deadline:
-                raise AssertionError("no %r in the log:\n%s" % (
-                    getattr(text, "pattern", text), log))
-            time.sleep(0.02)
+        return self.tcp.wait_log(text, timeout)
 
     def session_pids(self):
         """Pids of the ipop3d processes that are children of tcpserver."""
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d, "rb") as f:
-                    stat = f.read()
-                with open("/proc/%s/comm" % d, "rb") as f:
-                    comm = f.read().strip()
-            except OSError:
-                continue
-            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-            if ppid == self.proc.pid and comm == os.path.basename(IPOP3D).encode()[:15]:
-                pids.append(int(d))
-        return pids
+        return self.tcp.session_pids(IPOP3D)
 
     def wait_session_pid(self, timeout=10):
         """The pid of the one ipop3d session running now."""
-        deadline = time.monotonic() + timeout
-        while True:
-            pids = self.session_pids()
-            if len(pids) == 1:
-                return pids[0]
-            assert time.monotonic() < deadline, "ipop3d sessions: %r" % pids
-            time.sleep(0.02)
+        return self.tcp.wait_session_pid(IPOP3D, timeout)
 
     def wait_sessions_gone(self, timeout=10):
         deadline = time.monotonic() + timeout
@@ -555,22 +496,8 @@ class Server:
 
     # ------------------------------------------------------------ end
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            # tcpserver first, then any session still running
-            pids = self.session_pids()
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        if self.log is not None:
-            self.log.close()
+        if self.tcp is not None:
+            self.tcp.stop(IPOP3D)	# tcpserver, then any session left
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self):

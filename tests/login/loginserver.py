@@ -48,6 +48,11 @@ import ssl
 import subprocess
 import tempfile
 import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tcpserver import Tcpserver  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -91,14 +96,6 @@ def make_hash(password=PASSWORD):
         assert h.startswith("$") and "\n" not in h, h
         _hash_cache[password] = h
     return _hash_cache[password]
-
-
-def free_port(address):
-    s = socket.socket()
-    s.bind((address, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ------------------------------------------------------------ certificates
@@ -336,8 +333,7 @@ class Server:
         self.address = address
         self.uid, self.gid = (NOBODY, NOBODY) if ROOT else (os.getuid(), os.getgid())
         self.scratch = tempfile.mkdtemp(prefix="login-e2e.", dir="/tmp")
-        self.proc = None
-        self.log = None
+        self.tcp = None
         try:
             os.chmod(self.scratch, 0o755)
             self._setup(secrets, anonymous, config_lines)
@@ -424,52 +420,19 @@ class Server:
         return prefix + args + extra
 
     def _start(self, args):
-        self.log_path = os.path.join(self.scratch, "tcpserver.log")
-        for attempt in range(5):
-            self.port = free_port(self.address)
-            argv = ["tcpserver", "-v", "-R", "-H", "-l", "0", "-c", "40",
-                    self.address, str(self.port)] + args
-            self.log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                         stdout=self.log,
-                                         stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if "tcpserver: status: 0/" in self.log_text():
-                    return
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-            if self.proc.poll() is None:
-                raise AssertionError("tcpserver did not start: " + self.log_text())
-            self.log.close()
-            self.log = None
-            if "unable to bind" not in self.log_text():
-                raise AssertionError("tcpserver failed: " + self.log_text())
-        raise AssertionError("tcpserver could not bind: " + self.log_text())
+        self.tcp = Tcpserver(args, os.path.join(self.scratch, "tcpserver.log"),
+                             address=self.address)
+        self.proc, self.port = self.tcp.proc, self.tcp.port
 
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except (FileNotFoundError, AttributeError):
-            return ""
+        return self.tcp.log_text() if self.tcp else ""
 
     def mark(self):
         """A position in the log: wait_log(..., since=mark) looks after it."""
-        return len(self.log_text())
+        return self.tcp.mark()
 
     def wait_log(self, text, timeout=5, since=0):
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.log_text()[since:]
-            if (text.search(log) if hasattr(text, "search") else text in log):
-                return log
-            if time.monotonic() > deadline:
-                raise AssertionError("no %r in the log:\n%s" % (
-                    getattr(text, "pattern", text), log[-3000:]))
-            time.sleep(0.02)
+        return self.tcp.wait_log(text, timeout, since)
 
     def imap(self, **kw):
         return ImapConn(self.address, self.port, **kw)
@@ -481,16 +444,8 @@ class Server:
         return Conn(self.address, self.port, **kw)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.log is not None:
-            self.log.close()
-            self.log = None
+        if self.tcp is not None:
+            self.tcp.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 

@@ -26,11 +26,13 @@ import imaplib
 import os
 import poplib
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
-import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from tcpserver import Tcpserver, free_port  # noqa: E402,F401  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -90,14 +92,6 @@ def cleanup_module():
         _module.pop("path", None)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 class PamServer:
     def __init__(self, program, services, matrix=(), users=(), config=(),
                  extra_args=(), passwd_file=None):
@@ -105,8 +99,7 @@ class PamServer:
         self.program = os.path.join(BUILDDIR, program)
         assert os.access(self.program, os.X_OK), "%s is not built" % self.program
         self.scratch = tempfile.mkdtemp(prefix="pam-test.", dir="/tmp")
-        self.proc = None
-        self.log = None
+        self.tcp = None
         try:
             self._setup(services, matrix, users, config)
             self._start(list(extra_args), passwd_file)
@@ -177,83 +170,31 @@ class PamServer:
                 "NSS_WRAPPER_DISABLE_DEEPBIND=1", "ASAN_OPTIONS=" + asan]
 
     def _start(self, extra_args, passwd_file):
-        self.log_path = self.path("server.log")
-        for _ in range(5):
-            self.port = free_port()
-            argv = ["tcpserver", "-v", "-R", "-H", "-l", "0", "-c", "20",
-                    "127.0.0.1", str(self.port)] + self.env_prefix() + [
-                    self.program, "--config", self.config_file,
-                    "--syslog-stderr", "--secrets", self.path("no-secrets")]
-            if passwd_file:
-                argv += ["--passwd", passwd_file]
-            argv += extra_args
-            self.log = open(self.log_path, "ab")
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                         stdout=self.log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if "tcpserver: status: 0/" in self.log_text():
-                    return
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-            if self.proc.poll() is None:
-                raise AssertionError("tcpserver did not start: " + self.log_text())
-            self.log.close()
-            if "unable to bind" not in self.log_text():
-                raise AssertionError("tcpserver failed: " + self.log_text())
-        raise AssertionError("tcpserver could not bind: " + self.log_text())
+        argv = self.env_prefix() + [
+            self.program, "--config", self.config_file, "--syslog-stderr",
+            "--secrets", self.path("no-secrets")]
+        if passwd_file:
+            argv += ["--passwd", passwd_file]
+        self.tcp = Tcpserver(argv + extra_args, self.path("server.log"),
+                             maxconn=20)
+        self.proc, self.port = self.tcp.proc, self.tcp.port
 
     # ------------------------------------------------------------ access
     def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
+        return self.tcp.log_text()
 
     def wait_log(self, text, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            log = self.log_text()
-            if (text.search(log) if hasattr(text, "search") else text in log):
-                return log
-            if time.monotonic() > deadline:
-                raise AssertionError("no %r in the log:\n%s" % (
-                    getattr(text, "pattern", text), log))
-            time.sleep(0.02)
+        return self.tcp.wait_log(text, timeout)
 
     def records(self):
         with open(self.record_file) as f:
             return f.read().splitlines()
 
     def session_pids(self):
-        name = os.path.basename(self.program).encode()[:15]
-        pids = []
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d, "rb") as f:
-                    stat = f.read()
-                with open("/proc/%s/comm" % d, "rb") as f:
-                    comm = f.read().strip()
-            except OSError:
-                continue
-            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-            if ppid == self.proc.pid and comm == name:
-                pids.append(int(d))
-        return pids
+        return self.tcp.session_pids(self.program)
 
     def wait_session_pid(self, timeout=10):
-        deadline = time.monotonic() + timeout
-        while True:
-            pids = self.session_pids()
-            if len(pids) == 1:
-                return pids[0]
-            assert time.monotonic() < deadline, "sessions: %r" % pids
-            time.sleep(0.02)
+        return self.tcp.wait_session_pid(self.program, timeout)
 
     def imaplib(self):
         return imaplib.IMAP4("127.0.0.1", self.port, timeout=TIMEOUT)
@@ -262,21 +203,8 @@ class PamServer:
         return poplib.POP3("127.0.0.1", self.port, timeout=TIMEOUT)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            pids = self.session_pids()
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        if self.log is not None:
-            self.log.close()
+        if self.tcp is not None:
+            self.tcp.stop(self.program)	# tcpserver, then any session left
         shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self):

@@ -9,99 +9,35 @@ the chroot-server cases check the environment's side of it: INBOX is
 The C side (every rule, anonymous sessions) is c-client/os/test-env.c.
 """
 import os
-import re
-import shutil
-import subprocess
-import tempfile
+import sys
 
 import pytest
 
-TOP = os.environ.get("TOP") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILDDIR = os.environ.get("BUILDDIR") or os.path.join(TOP, "build")
-IMAPD = os.path.join(BUILDDIR, "imapd")
-ROOT = os.geteuid() == 0
-NOBODY = 65534
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from preauth import PreauthScratch, ok, scratch_fixture  # noqa: E402
 
 
-class Scratch:
+class Scratch(PreauthScratch):
     """home, spool (INBOX: a copy of the demo mailbox), an #ftp/ tree"""
 
-    def __init__(self, config_lines):
-        self.dir = tempfile.mkdtemp(prefix="policy.", dir="/tmp")
-        os.chmod(self.dir, 0o755)
-        self.home = os.path.join(self.dir, "home")
-        self.spool = os.path.join(self.dir, "spool")
+    def setup(self):
         self.ftp = os.path.join(self.dir, "ftp")
-        for d in (self.home, self.spool, self.ftp, os.path.join(self.ftp, "pub")):
-            os.mkdir(d)
-        self.user = "nobody" if ROOT else __import__("pwd").getpwuid(os.getuid()).pw_name
-        self.inbox = os.path.join(self.spool, self.user)
-        shutil.copy(os.path.join(TOP, "tests", "fixtures", "demo.mbox"), self.inbox)
-        self.cf = os.path.join(self.dir, "c-client.cf")
-        with open(self.cf, "w") as f:
-            f.write("set mail-spool-directory %s\n" % self.spool)
-            f.write("set ftp-export-directory %s\n" % self.ftp)
-            for line in config_lines:
-                f.write(line + "\n")
-        os.chmod(self.cf, 0o644)
-        if ROOT:
-            os.chown(self.dir, NOBODY, NOBODY)
-            for base, dirs, files in os.walk(self.dir):
-                for n in dirs + files:
-                    os.chown(os.path.join(base, n), NOBODY, NOBODY)
+        os.mkdir(self.ftp)
+        os.mkdir(os.path.join(self.ftp, "pub"))
 
-    def session(self, commands):
-        """Run tagged commands (t1, t2, ...); returns {tag: (untagged, tagged)}."""
-        text = "".join("t%d %s\r\n" % (i + 1, c) for i, c in enumerate(commands))
-        text += "z LOGOUT\r\n"
-        argv = [IMAPD, "--config", self.cf]
-        if ROOT:
-            argv = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
-                    "--clear-groups"] + argv
-        env = dict(os.environ, HOME=self.home)
-        p = subprocess.run(argv, input=text.encode(), capture_output=True,
-                           env=env, timeout=60, cwd=self.dir)
-        out = p.stdout.decode("utf-8", "replace").split("\r\n")
-        assert out[0].startswith("* PREAUTH"), out[:3]
-        replies, untagged = {}, []
-        for line in out[1:]:
-            m = re.match(r"^(t\d+|z) (OK|NO|BAD)\b", line)
-            if m:
-                replies[m.group(1)] = (untagged, line)
-                untagged = []
-            elif line:
-                untagged.append(line)
-        assert "z" in replies, out
-        return [replies["t%d" % (i + 1)] for i in range(len(commands))]
-
-    def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def extra_config(self):
+        return ("set ftp-export-directory %s" % self.ftp,)
 
 
 @pytest.fixture
 def scratch_factory():
-    if not os.access(IMAPD, os.X_OK):
-        pytest.fail("%s is not built" % IMAPD)
-    if ROOT and shutil.which("setpriv") is None:
-        pytest.fail("setpriv missing (util-linux)")
-    made = []
-
-    def make(*config_lines):
-        s = Scratch(config_lines)
-        made.append(s)
-        return s
-    yield make
-    for s in made:
-        s.cleanup()
+    yield from scratch_fixture(Scratch)
 
 
 def lists(untagged):
     return [l for l in untagged if l.startswith("* LIST ")]
 
 
-def ok(reply):
-    return reply[1].split()[1] == "OK"
 
 
 def test_unrestricted_offers_other_users(scratch_factory):

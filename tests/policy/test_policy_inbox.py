@@ -16,7 +16,6 @@ an anonymous home full of mailboxes there to be found if the rules slipped.
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -26,13 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "login"))
 from loginserver import Anonymous, Server, run_sasl  # noqa: E402
 
-TOP = os.environ.get("TOP") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILDDIR = os.environ.get("BUILDDIR") or os.path.join(TOP, "build")
-IMAPD = os.path.join(BUILDDIR, "imapd")
-FIXTURE = os.path.join(TOP, "tests", "fixtures", "demo.mbox")
-ROOT = os.geteuid() == 0
-NOBODY = 65534
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from preauth import (NOBODY, ROOT, PreauthScratch, chown_tree, ok,  # noqa: E402
+                     scratch_fixture)
+
 FROM_RE = re.compile(rb"^From \S+ +\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$", re.M)
 
 
@@ -50,14 +46,6 @@ def literal(subject):
     return "{%d}\r\n%s" % (len(msg.encode()), msg)
 
 
-def chown_tree(path):
-    if ROOT:
-        os.chown(path, NOBODY, NOBODY)
-        for base, dirs, files in os.walk(path):
-            for n in dirs + files:
-                os.chown(os.path.join(base, n), NOBODY, NOBODY)
-
-
 def read(path):
     with open(path, "rb") as f:
         return f.read()
@@ -65,85 +53,25 @@ def read(path):
 
 # ------------------------------------------------------------ (a) ~/mbox
 
-class Home:
+class Home(PreauthScratch):
     """A scratch home with ~/mbox (two messages), and a spool INBOX (the
     demo mailbox)."""
 
+    prefix = "policy-inbox."
     HOME_SUBJECTS = ("home-mbox-one", "home-mbox-two")
 
-    def __init__(self, config_lines):
-        self.dir = tempfile.mkdtemp(prefix="policy-inbox.", dir="/tmp")
-        os.chmod(self.dir, 0o755)
-        self.home = os.path.join(self.dir, "home")
-        self.spool = os.path.join(self.dir, "spool")
-        os.mkdir(self.home)
-        os.mkdir(self.spool)
+    def setup(self):
         os.chmod(self.spool, 0o1777)
-        self.user = "nobody" if ROOT else __import__("pwd").getpwuid(os.getuid()).pw_name
-        self.spool_inbox = os.path.join(self.spool, self.user)
-        shutil.copy(FIXTURE, self.spool_inbox)
+        self.spool_inbox = self.inbox
         self.mbox = os.path.join(self.home, "mbox")
         with open(self.mbox, "wb") as f:
             f.write(mbox(*self.HOME_SUBJECTS))
         self.home_inbox = os.path.join(self.home, "INBOX")
-        self.cf = os.path.join(self.dir, "c-client.cf")
-        with open(self.cf, "w") as f:
-            f.write("set mail-spool-directory %s\n" % self.spool)
-            for line in config_lines:
-                f.write(line + "\n")
-        os.chmod(self.cf, 0o644)
-        chown_tree(self.dir)
-
-    def session(self, commands):
-        """Tagged commands t1, t2, ... then LOGOUT, on one preauthenticated
-        imapd; returns [(untagged lines, tagged line)] per command."""
-        text = "".join("t%d %s\r\n" % (i + 1, c) for i, c in enumerate(commands))
-        text += "z LOGOUT\r\n"
-        argv = [IMAPD, "--config", self.cf]
-        if ROOT:
-            argv = ["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY,
-                    "--clear-groups"] + argv
-        env = dict(os.environ, HOME=self.home)
-        p = subprocess.run(argv, input=text.encode(), capture_output=True,
-                           env=env, timeout=60, cwd=self.dir)
-        out = p.stdout.decode("utf-8", "replace").split("\r\n")
-        assert out[0].startswith("* PREAUTH"), (out[:3], p.stderr[-2000:])
-        replies, untagged = {}, []
-        for line in out[1:]:
-            m = re.match(r"^(t\d+|z) (OK|NO|BAD)\b", line)
-            if m:
-                replies[m.group(1)] = (untagged, line)
-                untagged = []
-            elif line:
-                untagged.append(line)
-        assert "z" in replies, out
-        return [replies["t%d" % (i + 1)] for i in range(len(commands))]
-
-    def cleanup(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @pytest.fixture
 def home_factory():
-    if not os.access(IMAPD, os.X_OK):
-        pytest.fail("%s is not built" % IMAPD)
-    if ROOT and shutil.which("setpriv") is None:
-        pytest.fail("setpriv missing (util-linux)")
-    made = []
-
-    def make(*config_lines):
-        h = Home(config_lines)
-        made.append(h)
-        return h
-    try:
-        yield make
-    finally:
-        for h in made:
-            h.cleanup()
-
-
-def ok(reply):
-    return reply[1].split()[1] == "OK"
+    yield from scratch_fixture(Home)
 
 
 def exists(reply):
