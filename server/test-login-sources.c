@@ -36,23 +36,15 @@ static char topdir[] = "/tmp/test-login-sources.XXXXXX";
 static char *
 path_in (const char *name)
 {
-  struct buf b = BUF_INIT;
-  buf_printf (&b, "%s/%s", topdir, name);
-  return buf_detach (&b);
+  return test_path (topdir, name);
 }
 
+/* name in the scratch directory holds text, mode 0600 */
 static void
 write_file (const char *name, const char *text)
 {
   char *path = path_in (name);
-  FILE *f = fopen (path, "w");
-  if (!f) {
-    perror (path);
-    exit (1);
-  }
-  fputs (text, f);
-  fclose (f);
-  chmod (path, 0600);
+  test_write_file (path, text, 0600);
   fs_give ((void **) &path);
 }
 

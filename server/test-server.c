@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "server.h"
 #include "linkage.h"
 
@@ -23,23 +24,9 @@ static char *passwd_path, *secrets_path;
 static char *
 path_in (const char *name)
 {
-  struct buf b = BUF_INIT;
-  buf_printf (&b, "%s/%s", topdir, name);
-  return buf_detach (&b);
+  return test_path (topdir, name);
 }
 
-static void
-write_file (const char *path, const char *text, mode_t mode)
-{
-  FILE *f = fopen (path, "w");
-  if (!f) {
-    perror (path);
-    exit (1);
-  }
-  fputs (text, f);
-  fclose (f);
-  chmod (path, mode);
-}
 
 static char *
 make_hash (const char *password)
@@ -78,9 +65,9 @@ setup (void)
   buf_printf (&b, "alice:%s:1000:1000::/home/alice\n"
 	      "bob:%s:1001:1001::/home/bob\n"
 	      "carol:%s:1002:1002::/home/carol\n", h, h, h);
-  write_file (passwd_path, buf_cstr (&b), 0600);
+  test_write_file (passwd_path, buf_cstr (&b), 0600);
   /* UW md5.txt: user TAB secret; bob has none; a secret may hold spaces */
-  write_file (secrets_path, "# secrets\n"
+  test_write_file (secrets_path, "# secrets\n"
 	      "alice\ttanstaaf\n"
 	      "carol\twith space\n"
 	      "ghost\tboo\n", 0400);
@@ -338,7 +325,7 @@ test_checkpassword (void)
   unsigned long uid = geteuid () ? (unsigned long) geteuid () : 65534UL;
   struct server_options o = { .checkpassword = prog };
 
-  write_file (prog, checkpw_script, 0755);
+  test_write_file (prog, checkpw_script, 0755);
   CHECK_INTEQ (login_check (&o, "alice@example.org", "wonder", &a, &err), 1);
   CHECK_STREQ (a.user, "alice@example.org");
   CHECK_STREQ (a.home, "/var/vpopmail/domains/example.org/alice");

@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 
 #include "unit.h"
+#include "test-fs.h"
 #include "server.h"
 #include "linkage.h"
 
@@ -31,9 +32,7 @@ static char *certs, *keys;	/* the named-search directories */
 
 static char *path_in (const char *name)
 {
-  struct buf b = BUF_INIT;
-  buf_printf (&b, "%s/%s", topdir, name);
-  return buf_detach (&b);
+  return test_path (topdir, name);
 }
 
 static void run (const char *fmt, ...) BAMBOO_PRINTF (1, 2);
@@ -55,13 +54,7 @@ static void run (const char *fmt, ...)
 
 static void write_file (const char *path, const char *text)
 {
-  FILE *f = fopen (path, "w");
-  if (!f) {
-    perror (path);
-    exit (1);
-  }
-  fputs (text, f);
-  fclose (f);
+  test_write_file (path, text, 0644);
 }
 
 #define EC "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
