@@ -153,9 +153,11 @@ struct unix_local {
 #define UNIX_PAD 50		/* status block padded to this ... */
 #define UNIX_PAD_BASE 80	/* ... or this with X-IMAPbase (UW's sizes) */
 #define UNIX_JOURNAL_MAGIC "BMBXJRN1"
-/* Version 2 checksums with unix_jsum; version 1 (FNV-1a 64, slow on a
- * large tail) is still read, so a journal left by an older build replays */
-#define UNIX_JOURNAL_VERSION 2
+/* Version 2 checksums with unix_jsum; version 3 adds the sum of the stale
+ * bytes past a shrinking file's new end.  Versions 1 (FNV-1a 64, slow on a
+ * large tail) and 2 are still read, so a journal left by an older build
+ * replays */
+#define UNIX_JOURNAL_VERSION 3
 
 /* The journal's and the snarf marker's checksum (FNV-1a 64) and their
  * little-endian 64-bit fields */

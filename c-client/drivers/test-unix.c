@@ -688,19 +688,19 @@ static uint64_t jsum2 (const unsigned char *p, size_t n)
 
 static void write_journal_v (const char *mbox, off_t off, const char *data,
 			     uint64_t oldlen, uint64_t newlen, int corrupt,
-			     int version);
+			     int version, uint64_t stale);
 
 /* A journal as docs/formats.md describes it, with one extent: version 1
  * (what older builds left behind) */
 static void write_journal (const char *mbox, off_t off, const char *data,
 			   uint64_t oldlen, uint64_t newlen, int corrupt)
 {
-  write_journal_v (mbox, off, data, oldlen, newlen, corrupt, 1);
+  write_journal_v (mbox, off, data, oldlen, newlen, corrupt, 1, 0);
 }
 
 static void write_journal_v (const char *mbox, off_t off, const char *data,
 			     uint64_t oldlen, uint64_t newlen, int corrupt,
-			     int version)
+			     int version, uint64_t stale)
 {
   char p[512], j[600];
   struct stat sb;
@@ -737,7 +737,7 @@ static void write_journal_v (const char *mbox, off_t off, const char *data,
   put64 (h + 48, 1);
   put64 (h + 56, 16 + dl);
   put64 (h + 64, sum ^ (corrupt ? 1 : 0));
-  put64 (h + 72, 0);
+  put64 (h + 72, stale);
   f = fopen (j, "wb");
   fwrite (h, 1, 80, f);
   fwrite (eh, 1, 16, f);
@@ -754,6 +754,83 @@ static int journal_exists (const char *mbox)
   snprintf (j, sizeof j, "%s/.bamboo-mbox-journal.%llx.%llx", home,
 	    (unsigned long long) sb.st_dev, (unsigned long long) sb.st_ino);
   return access (j, F_OK) == 0;
+}
+
+/* kill -9 between the last extent of a shrinking rewrite and its
+ * ftruncate: the file holds the new bytes followed by stale old ones, which
+ * are copies of the tail's last messages.  The version 3 journal's sum of
+ * those bytes makes recovery cut them (case 0), keep mail someone appended
+ * after the crash (case 1), and tell them from mail appended after a
+ * completed truncation (case 2), which must stay. */
+static unsigned long count_str (const char *d, size_t n, const char *w)
+{
+  unsigned long k = 0;
+  size_t wl = strlen (w);
+  for (size_t i = 0; i + wl <= n; i++)
+    k += memcmp (d + i, w, wl) == 0;
+  return k;
+}
+
+static void test_journal_untruncated (void)
+{
+  static const char x[] = "From a@b Mon May  7 20:54:30 2001\nSubject: x\n"
+    "\nbody x\n\n";
+  static const char y[] = "From a@b Mon May  7 20:54:31 2001\nSubject: y\n"
+    "Status: O\n\nbody y\n";
+  static const char z[] = "From a@b Mon May  7 20:54:32 2001\nSubject: z\n"
+    "\nbody z\n";
+  static const char f[] = "From c@d Mon May  7 21:00:00 2001\nSubject: F\n"
+    "\nforeign mail delivered after the crash, long enough to cover the "
+    "stale region\n";
+  size_t lx = sizeof x - 1, ly = sizeof y - 1, lz = sizeof z - 1;
+  uint64_t oldlen = lx + ly + lz, newlen = lx + lz, stale;
+  struct buf old = BUF_INIT;
+
+  buf_append (&old, T2, sizeof T2 - 1);
+  if (!CHECK_INTEQ (old.len, oldlen))
+    return;
+  stale = jsum2 ((const unsigned char *) old.data + newlen,
+		 (size_t) (oldlen - newlen));
+  for (int c = 0; c <= 2; c++) {
+    struct buf b = BUF_INIT;
+    const char *want[] = { "x", "z", "F" };
+    unsigned long nwant = c == 0 ? 2 : 3;
+    MAILSTREAM *s;
+    size_t n;
+    char *got;
+    if (c < 2) {		/* extent applied, not truncated */
+      buf_append (&b, old.data, old.len);
+      memcpy (b.data + lx, z, lz);
+    }
+    else {			/* truncated */
+      buf_append (&b, x, lx);
+      buf_append (&b, z, lz);
+    }
+    if (c > 0)
+      buf_append (&b, f, sizeof f - 1);
+    put_file ("jt", b.data, b.len);
+    write_journal_v ("jt", (off_t) lx, z, oldlen, newlen, 0, 3, stale);
+    s = mail_open (NIL, "jt", NIL);
+    if (CHECK (s != NIL)) {
+      if (CHECK_INTEQ (s->nmsgs, nwant))
+	for (unsigned long i = 1; i <= nwant; i++) {
+	  unsigned long len;
+	  char *h = header_of (s, i, &len), w[32];
+	  snprintf (w, sizeof w, "Subject: %s\r\n\r\n", want[i - 1]);
+	  CHECK_MEMEQ (h, len, w, strlen (w));
+	}
+      mail_close_full (s, NIL);
+    }
+    CHECK (!journal_exists ("jt"));
+    /* on disk too: one z, F once when it was delivered, nothing stale */
+    got = get_file ("jt", &n);
+    CHECK_INTEQ (count_str (got, n, "Subject: z\n"), 1);
+    CHECK_INTEQ (count_str (got, n, "Subject: F\n"), c > 0);
+    CHECK_INTEQ (count_str (got, n, "\nFrom "), nwant - 1);
+    free (got);
+    buf_free (&b);
+  }
+  buf_free (&old);
 }
 
 static void test_journal (void)
@@ -791,7 +868,7 @@ static void test_journal (void)
       "Subject: Q\n\nnew tail, version two\n";
     PUT ("jr2", T2);
     write_journal_v ("jr2", off, nt, sizeof T2 - 1,
-		     (uint64_t) off + sizeof nt - 1, c, 2);
+		     (uint64_t) off + sizeof nt - 1, c, 2, 0);
     CHECK (journal_exists ("jr2"));
     s = mail_open (NIL, "jr2", NIL);
     if (CHECK (s != NIL)) {
@@ -814,7 +891,7 @@ static void test_journal (void)
   PUT ("jr3", T2);
   write_journal_v ("jr3", off, "From a@b Mon May  7 20:54:32 2001\n"
 		   "Subject: Q\n\nnew tail\n", sizeof T2 - 1,
-		   (uint64_t) off + 55, 0, 3);
+		   (uint64_t) off + 55, 0, 4, 0);
   s = mail_open (NIL, "jr3", NIL);
   if (CHECK (s != NIL)) {
     unsigned long len;
@@ -1596,6 +1673,7 @@ int main (void)
   test_not_mbox ();
   test_odd_files ();
   test_journal ();
+  test_journal_untruncated ();
   test_append_rollback ();
   test_snarf ();
   test_status_rename_delete ();

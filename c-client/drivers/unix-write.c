@@ -139,7 +139,14 @@ void unix_pseudo (struct buf *b, MAILSTREAM *stream, time_t now,
 /* ---------------------------------------------------------------------- */
 /* Journal                                                                */
 
-#define JHDR 80			/* magic, version, dev, ino, old, new, n, len, sum */
+#define JHDR 80			/* magic, version, dev, ino, old, new, n, len, sum,
+				 * stale */
+#define JSTALE_MAX 65536	/* bytes of the stale region summed */
+
+/* A complete journal's header fields */
+struct jhead {
+  uint64_t ver, oldlen, newlen, next, dlen, stale;
+};
 
 struct jwriter {
   int fd;
@@ -365,14 +372,38 @@ static int jw_open (struct jwriter *jw, const char *path, dev_t dev,
   return 0;
 }
 
+/* The checksum of the first bytes of [newlen, oldlen) of a shrinking file.
+ * Applying the extents never writes there (they all lie below newlen), so
+ * on recovery these bytes still being the old ones tells "crashed before
+ * the ftruncate" from "truncated, then someone appended mail".  0, or -1
+ * with errno. */
+static int stale_sum (int fd, off_t newlen, off_t oldlen, uint64_t *sum)
+{
+  size_t n = (size_t) (oldlen - newlen > JSTALE_MAX ? JSTALE_MAX
+		       : oldlen - newlen);
+  char *b = fs_get (n);
+  struct unix_jsum js;
+  int r = os_pread_all (fd, b, n, newlen);
+  if (r == 0) {
+    unix_jsum_init (&js);
+    unix_jsum_add (&js, b, n);
+    *sum = unix_jsum_final (&js);
+  }
+  fs_give ((void **) &b);
+  return r;
+}
+
 /* Write the header that makes the journal complete and make it durable.
  * 0, or -1 with errno after closing and removing the journal. */
-static int jw_commit (struct jwriter *jw, dev_t dev, ino_t ino,
+static int jw_commit (struct jwriter *jw, int mfd, dev_t dev, ino_t ino,
 		      off_t oldlen, off_t newlen, struct buf *dirb,
 		      struct buf *jb)
 {
   unsigned char hdr[JHDR];
+  uint64_t stale = 0;
   memset (hdr, 0, sizeof hdr);
+  if (newlen < oldlen && !jw->err && stale_sum (mfd, newlen, oldlen, &stale) < 0)
+    jw->err = errno ? errno : EIO;
   memcpy (hdr, UNIX_JOURNAL_MAGIC, 8);
   unix_put64 (hdr + 8, UNIX_JOURNAL_VERSION);
   unix_put64 (hdr + 16, (uint64_t) dev);
@@ -382,6 +413,7 @@ static int jw_commit (struct jwriter *jw, dev_t dev, ino_t ino,
   unix_put64 (hdr + 48, jw->nextents);
   unix_put64 (hdr + 56, jw->datalen);
   unix_put64 (hdr + 64, unix_jsum_final (&jw->sum));
+  unix_put64 (hdr + 72, stale);
   if (jw->err || os_pwrite_all (jw->fd, hdr, JHDR, 0) < 0
       || fsync (jw->fd) < 0 || os_fsync_dir (buf_cstr (dirb)) < 0) {
     int e = jw->err ? jw->err : errno;
@@ -415,34 +447,34 @@ static int jw_reserve (int fd, off_t oldlen, off_t newlen, struct buf *dirb,
 
 /* Verify a journal: header sane and checksum right.  Returns 1 and fills
  * the header values, or 0. */
-static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
-			  uint64_t *newlen, uint64_t *next, uint64_t *dlen)
+static int journal_check (int jfd, dev_t dev, ino_t ino, struct jhead *jh)
 {
   unsigned char h[JHDR], *chunk;
   struct stat sb;
   struct jcheck jc;
-  uint64_t left, off = JHDR, n, e, ver;
+  uint64_t left, off = JHDR, n, e;
   int ok = 0;
 
   if (fstat (jfd, &sb) < 0 || sb.st_size < JHDR
       || os_pread_all (jfd, h, JHDR, 0) < 0)
     return 0;
-  ver = unix_get64 (h + 8);
+  jh->ver = unix_get64 (h + 8);
   if (memcmp (h, UNIX_JOURNAL_MAGIC, 8) != 0
-      || (ver != UNIX_JOURNAL_VERSION && ver != 1)
+      || jh->ver < 1 || jh->ver > UNIX_JOURNAL_VERSION
       || unix_get64 (h + 16) != (uint64_t) dev || unix_get64 (h + 24) != (uint64_t) ino)
     return 0;
-  *oldlen = unix_get64 (h + 32);
-  *newlen = unix_get64 (h + 40);
-  *next = unix_get64 (h + 48);
-  *dlen = unix_get64 (h + 56);
-  if ((uint64_t) sb.st_size != JHDR + *dlen)
+  jh->oldlen = unix_get64 (h + 32);
+  jh->newlen = unix_get64 (h + 40);
+  jh->next = unix_get64 (h + 48);
+  jh->dlen = unix_get64 (h + 56);
+  jh->stale = unix_get64 (h + 72);	/* version 3 on */
+  if ((uint64_t) sb.st_size != JHDR + jh->dlen)
     return 0;
   /* walk extents: sum is over offset, data, then length (jw order) */
-  jc_init (&jc, ver == 1);
+  jc_init (&jc, jh->ver == 1);
   chunk = fs_get (1 << 20);
-  left = *dlen;
-  for (e = 0; e < *next; e++) {
+  left = jh->dlen;
+  for (e = 0; e < jh->next; e++) {
     unsigned char eh[16];
     uint64_t elen;
     if (left < 16 || os_pread_all (jfd, eh, 16, (off_t) off) < 0)
@@ -450,7 +482,7 @@ static int journal_check (int jfd, dev_t dev, ino_t ino, uint64_t *oldlen,
     elen = unix_get64 (eh + 8);
     left -= 16;
     off += 16;
-    if (elen > left || unix_get64 (eh) + elen > *newlen)
+    if (elen > left || unix_get64 (eh) + elen > jh->newlen)
       goto out;
     jc_add (&jc, eh, 8);
     for (n = 0; n < elen;) {
@@ -572,11 +604,27 @@ static int journal_trusted (int jfd, const struct stat *mbx)
     || jsb.st_uid == 0;
 }
 
+/* Applied, but was the file truncated?  A version 3 journal of a shrinking
+ * file knows the sum of the old bytes just past the new end: when they are
+ * still there, the crash came between the last extent and the ftruncate,
+ * and those bytes are stale copies of the tail (leaving them would
+ * duplicate its last messages). */
+static int stale_left (int fd, const struct jhead *jh)
+{
+  struct stat cur;
+  uint64_t sum;
+  if (jh->ver < 3 || jh->newlen >= jh->oldlen || fstat (fd, &cur) < 0
+      || (uint64_t) cur.st_size < jh->oldlen)
+    return 0;
+  return stale_sum (fd, (off_t) jh->newlen, (off_t) jh->oldlen, &sum) == 0
+    && sum == jh->stale;
+}
+
 static int recover_one (MAILSTREAM *stream, int fd, const char *path,
 			struct stat *sb, int which)
 {
   struct buf dirb = BUF_INIT, jb = BUF_INIT;
-  uint64_t oldlen, newlen, next, dlen;
+  struct jhead jh;
   int jfd, r = 0;
 
   journal_where (path, sb->st_dev, sb->st_ino, &dirb, &jb, which);
@@ -592,23 +640,24 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
     mail_log (stream, WARN, "Ignoring rewrite journal %s: not written by "
 	      "this user or the mailbox's owner", buf_cstr (&jb));
   }
-  else if (!journal_check (jfd, sb->st_dev, sb->st_ino, &oldlen, &newlen,
-			   &next, &dlen)) {
+  else if (!journal_check (jfd, sb->st_dev, sb->st_ino, &jh)) {
     /* never completed: the mailbox was not touched */
     mail_log (stream, WARN, "Discarding incomplete rewrite journal %s",
 	      buf_cstr (&jb));
     unlink (buf_cstr (&jb));
     os_fsync_dir (buf_cstr (&dirb));
   }
-  else if (journal_applied (jfd, fd, next, newlen)) {
-    /* crashed after applying, before unlinking: bytes past newlen, if any,
-     * were added later by someone else and stay */
+  else if (journal_applied (jfd, fd, jh.next, jh.newlen)
+	   && !stale_left (fd, &jh)) {
+    /* crashed after applying and truncating, before unlinking: bytes past
+     * newlen, if any, were added later by someone else and stay */
     unlink (buf_cstr (&jb));
     os_fsync_dir (buf_cstr (&dirb));
   }
   else {
     struct stat cur;
-    uint64_t big = oldlen > newlen ? oldlen : newlen, keep_from = 0;
+    uint64_t big = jh.oldlen > jh.newlen ? jh.oldlen : jh.newlen;
+    uint64_t keep_from = 0;
     char *foreign = NIL;
     size_t flen = 0;
     if (fstat (fd, &cur) == 0 && (uint64_t) cur.st_size > big) {
@@ -616,19 +665,19 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
        * timeout).  If the crash came before the file was extended, their
        * mail starts at oldlen, else at newlen. */
       keep_from = big;
-      if (oldlen < newlen) {
+      if (jh.oldlen < jh.newlen) {
 	char tmp[5];
-	if (os_pread_all (fd, tmp, 5, (off_t) oldlen) == 0
+	if (os_pread_all (fd, tmp, 5, (off_t) jh.oldlen) == 0
 	    && memcmp (tmp, "From ", 5) == 0)
-	  keep_from = oldlen;
+	  keep_from = jh.oldlen;
       }
       flen = (size_t) ((uint64_t) cur.st_size - keep_from);
       foreign = fs_get (flen + 1);
       if (os_pread_all (fd, foreign, flen, (off_t) keep_from) < 0)
 	flen = 0;
     }
-    if (journal_apply (jfd, fd, next, newlen) < 0
-	|| (flen && (os_pwrite_all (fd, foreign, flen, (off_t) newlen) < 0
+    if (journal_apply (jfd, fd, jh.next, jh.newlen) < 0
+	|| (flen && (os_pwrite_all (fd, foreign, flen, (off_t) jh.newlen) < 0
 		     || fsync (fd) < 0))) {
       mail_log (stream, ERROR, "Can't finish interrupted rewrite of %s: %s "
 		"(journal %s kept)", path, strerror (errno), buf_cstr (&jb));
@@ -973,7 +1022,8 @@ long unix_rewrite (MAILSTREAM *stream, int expunge, int seq_only,
     ret = 1;
     goto done;
   }
-  if (jw_commit (&jw, L->dev, L->ino, oldlen, newlen, &dirb, &jb) < 0) {
+  if (jw_commit (&jw, L->fd, L->dev, L->ino, oldlen, newlen, &dirb, &jb)
+      < 0) {
     mail_log (stream, ERROR, "Can't write rewrite journal for %s: %s; "
 	      "mailbox unchanged", L->path, strerror (errno));
     goto fail;
@@ -1101,8 +1151,8 @@ static int journal_commit (MAILSTREAM *stream, int fd, const char *path,
     fs_give ((void **) &chunk);
   }
   jw_end (&jw);
-  if (jw_commit (&jw, sb.st_dev, sb.st_ino, sb.st_size, newlen, &dirb, &jb)
-      < 0)
+  if (jw_commit (&jw, fd, sb.st_dev, sb.st_ino, sb.st_size, newlen, &dirb,
+		 &jb) < 0)
     goto out;
   if (jw_reserve (fd, sb.st_size, newlen, &dirb, &jb) < 0
       || journal_apply (jw.fd, fd, 1, (uint64_t) newlen) < 0) {
