@@ -354,6 +354,9 @@
 #define DR_HALFOPEN (long) 0x10000
 #define DR_DIRFMT (long) 0x20000
 #define DR_MODSEQ (long) 0x40000
+/* Bamboo: a single-writer format; its read/write sessions hold UW's
+ * /tmp/.<dev>.<ino> session lock and obey the kiss of death */
+#define DR_SESSIONLOCK (long) 0x1000000
 
 /* ---- cache manager operations ---- */
 #define CH_INIT (long) 10

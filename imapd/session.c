@@ -516,13 +516,15 @@ void
 session_end (struct imapd *s, const char *bye, const char *reason,
 	     int status)
 {
+  /* the mailbox first: its flags are saved and its lock given up before a
+   * slow client can hold us up (a kiss-of-death sender is waiting) */
+  session_deselect (s, 0);
   if (bye) {
     client_printf (s->client, "* BYE %.*s\r\n", (int) line_len (bye), bye);
     client_flush (s->client);
   }
   syslog (LOG_INFO, "%.*s user=%s host=%s", (int) line_len (reason), reason,
 	  s->user ? s->user : "???", s->host);
-  session_deselect (s, 0);
   exit (status);
 }
 

@@ -1,8 +1,7 @@
 /*
  * Mailbox file locking (os/lock.c, os/dotlock.c).  See docs/locking.md.
- * The spool dotlock and flock() are UW-compatible; the /tmp session lock and
- * kiss of death arrive with the locking issue, through the lock_session_*
- * hooks, which for now always grant the lock.
+ * The spool dotlock, flock() and the /tmp session lock with its kiss of
+ * death are UW-compatible.
  */
 #ifndef BAMBOO_LOCK_H
 #define BAMBOO_LOCK_H
@@ -24,11 +23,20 @@ int lock_dot (MAILSTREAM *stream, const char *path, int fd, DOTLOCK *dl,
 	      const char **error_r);
 int lock_undot (DOTLOCK *dl);
 
-/* Session lock hooks (filled by the locking issue). */
+/* UW's session lock /tmp/.<dev>.<ino> with the kiss of death, for drivers
+ * flagged DR_SESSIONLOCK (single-writer formats).  *ls_r is always set and
+ * must be released.  0: the session may write (it holds the lock, or takes
+ * none: read-only, a shared format, or no lock directory); -1: another
+ * process keeps the mailbox, open it read-only ("Mailbox is open by another
+ * process, access is readonly" has been logged). */
 struct lock_session;
 int lock_session_acquire (MAILSTREAM *stream, int fd, int readwrite,
 			  struct lock_session **ls_r);
 void lock_session_release (struct lock_session **ls);
+const char *lock_session_path (const struct lock_session *ls);
+/* Where session locks live: /tmp (NULL) as UW, or another directory (tests
+ * of other things use a missing one to run without session locks) */
+void lock_session_set_dir (const char *dir);
 
 /* ---- additions (os/lock.c, os/dotlock.c) ---- */
 

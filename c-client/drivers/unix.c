@@ -48,7 +48,8 @@ static long unix_append (MAILSTREAM *stream, char *mailbox, append_t af,
 
 DRIVER unixdriver = {
   .name = "unix",
-  .flags = DR_LOCAL | DR_MAIL | DR_LOCKING | DR_NONEWMAILRONLY | DR_XPOINT,
+  .flags = DR_LOCAL | DR_MAIL | DR_LOCKING | DR_NONEWMAILRONLY | DR_XPOINT
+  | DR_SESSIONLOCK,
   .next = NIL,
   .valid = unix_valid,
   .parameters = unix_parameters,
@@ -575,12 +576,9 @@ static MAILSTREAM *unix_open (MAILSTREAM *stream)
     unix_free_local (stream);
     return NIL;
   }
-  if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls) < 0) {
-    /* someone else has it read/write: we may still read it */
-    mail_log (stream, WARN, "Mailbox %s is open read/write elsewhere; "
-	      "opened read-only", stream->mailbox);
+  /* another session has it read/write and would not go: we may read it */
+  if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls) < 0)
     stream->rdonly = T;
-  }
   stream->perm_seen = stream->perm_deleted = stream->perm_flagged =
     stream->perm_answered = stream->perm_draft = stream->rdonly ? NIL : T;
   stream->perm_user_flags = stream->rdonly ? 0 : 0xffffffffUL;
@@ -841,8 +839,9 @@ static long unix_reread (MAILSTREAM *stream)
     L->ino = sb.st_ino;
     if (L->ls)
       lock_session_release (&L->ls);
-    if (!stream->rdonly)
-      lock_session_acquire (stream, L->fd, 1, &L->ls);
+    if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls)
+	< 0)
+      stream->rdonly = T;
   }
   t = mail_open (NIL, stream->mailbox, OP_READONLY | OP_SILENT);
   if (!t || t->dtb != &unixdriver || !(TL = UNIX_LOCAL (t))
@@ -952,11 +951,12 @@ static long unix_ping (MAILSTREAM *stream)
   if (L->fd < 0) {		/* INBOX spool that did not exist */
     if (unix_open_file (stream) < 0)
       return T;
+    if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls)
+	< 0)
+      stream->rdonly = T;
     stream->perm_seen = stream->perm_deleted = stream->perm_flagged =
       stream->perm_answered = stream->perm_draft = stream->rdonly ? NIL : T;
     stream->kwd_create = stream->rdonly ? NIL : T;
-    if (!stream->rdonly)
-      lock_session_acquire (stream, L->fd, 1, &L->ls);
     if (lock_sh (stream, &dl) < 0)
       return T;
     unix_parse (stream, 1);

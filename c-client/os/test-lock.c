@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -688,16 +689,272 @@ static void test_flock (void)
   release (file);
 }
 
+/* ---- the session lock /tmp/.<dev>.<ino> and the kiss of death ---- */
+
+static DRIVER single_writer = { .name = "fake-mbox", .flags = DR_SESSIONLOCK };
+static DRIVER shared_writer = { .name = "fake-mix", .flags = 0 };
+
+static MAILSTREAM *fake_stream (DRIVER *d, int silent, int nokod)
+{
+  MAILSTREAM *s = fs_get (sizeof *s);
+  memset (s, 0, sizeof *s);
+  s->dtb = d;
+  s->silent = silent ? 1 : 0;
+  s->nokod = nokod ? 1 : 0;
+  return s;
+}
+
+/* the lock file's name for the file open on fd, in dir */
+static char *session_name (const char *dir, int fd)
+{
+  struct stat sb;
+  struct buf b = BUF_INIT;
+  fstat (fd, &sb);
+  buf_printf (&b, "%s/.%llx.%llx", dir, (unsigned long long) sb.st_dev,
+	      (unsigned long long) sb.st_ino);
+  return buf_detach (&b);
+}
+
+static char *file_text (const char *path)
+{
+  struct buf b = BUF_INIT;
+  char tmp[64];
+  ssize_t n;
+  int fd = open (path, O_RDONLY);
+  if (fd < 0)
+    return NULL;
+  while ((n = read (fd, tmp, sizeof tmp)) > 0)
+    buf_append (&b, tmp, (size_t) n);
+  close (fd);
+  buf_cstr (&b);
+  return buf_detach (&b);
+}
+
+static volatile sig_atomic_t kissed;
+static void on_kiss (int sig)
+{
+  (void) sig;
+  kissed = 1;
+}
+
+/* The owner in a child: takes the lock, says so on the pipe, and either
+ * gives it up when kissed (obey) or ignores kisses; exits when the pipe
+ * from the parent closes. */
+static pid_t spawn_owner (const char *mbox, int obey, int *ready_fd,
+			  int *stop_fd)
+{
+  int up[2], down[2];
+  pid_t pid;
+  if (pipe (up) < 0 || pipe (down) < 0)
+    return -1;
+  pid = fork ();
+  if (pid == 0) {
+    struct lock_session *ls = NULL;
+    MAILSTREAM *st = fake_stream (&single_writer, 0, 0);
+    int fd = open (mbox, O_RDWR);
+    char c = '+';
+    close (up[0]);
+    close (down[1]);
+    signal (SIGUSR2, obey ? on_kiss : SIG_IGN);
+    if (fd < 0 || lock_session_acquire (st, fd, 1, &ls) < 0
+	|| !lock_session_path (ls))
+      c = '-';
+    if (write (up[1], &c, 1) != 1)
+      _exit (3);
+    for (;;) {
+      struct timespec ts = { 0, 10000000L };
+      if (kissed) {		/* UW's owner: let go, and say so */
+	lock_session_release (&ls);
+	c = 'k';
+	(void) write (up[1], &c, 1);
+	kissed = 0;
+      }
+      fd_set r;
+      FD_ZERO (&r);
+      FD_SET (down[0], &r);
+      struct timeval tv = { 0, 10000 };
+      if (select (down[0] + 1, &r, NULL, NULL, &tv) > 0)
+	break;			/* the parent closed the pipe: done */
+      nanosleep (&ts, NULL);
+    }
+    lock_session_release (&ls);
+    _exit (0);
+  }
+  close (up[1]);
+  close (down[0]);
+  *ready_fd = up[0];
+  *stop_fd = down[1];
+  return pid;
+}
+
+static void stop_owner (pid_t pid, int ready_fd, int stop_fd)
+{
+  int status;
+  close (stop_fd);
+  close (ready_fd);
+  waitpid (pid, &status, 0);
+}
+
 static void test_session (void)
 {
-  struct lock_session *ls = NULL;
+  struct lock_session *ls = NULL, *ls2 = NULL;
+  MAILSTREAM *rw = fake_stream (&single_writer, 0, 0);
+  MAILSTREAM *silent = fake_stream (&single_writer, 1, 0);
+  MAILSTREAM *nokod = fake_stream (&single_writer, 0, 1);
+  MAILSTREAM *shared = fake_stream (&shared_writer, 0, 0);
+  char *mbox = path_in (topdir, "session-mbox"), *name, *txt, pidtxt[32];
+  struct stat sb;
+  int fd;
 
+  /* no stream, a read-only session, a shared format: no file, granted */
   CHECK_INTEQ (lock_session_acquire (NIL, 0, 1, &ls), 0);
-  CHECK (ls != NULL);
+  CHECK (ls != NULL && lock_session_path (ls) == NULL);
   lock_session_release (&ls);
   CHECK (ls == NULL);
   lock_session_release (&ls);		/* twice is harmless */
   lock_session_release (NULL);
+  touch (mbox);
+  fd = open (mbox, O_RDWR);
+  name = session_name ("/tmp", fd);
+  unlink (name);
+  CHECK_INTEQ (lock_session_acquire (rw, fd, 0, &ls), 0);
+  CHECK (lock_session_path (ls) == NULL && access (name, F_OK) != 0);
+  lock_session_release (&ls);
+  CHECK_INTEQ (lock_session_acquire (shared, fd, 1, &ls), 0);
+  CHECK (lock_session_path (ls) == NULL && access (name, F_OK) != 0);
+  lock_session_release (&ls);
+
+  /* read/write: UW's name in /tmp, mode 0666 whatever the umask, our pid
+   * with no newline, flock()ed; gone after release */
+  umask (077);
+  CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), 0);
+  umask (022);
+  if (CHECK (lock_session_path (ls) != NULL))
+    CHECK_STREQ (lock_session_path (ls), name);
+  CHECK (lstat (name, &sb) == 0 && S_ISREG (sb.st_mode)
+	 && (sb.st_mode & 07777) == 0666);
+  snprintf (pidtxt, sizeof pidtxt, "%ld", (long) getpid ());
+  txt = file_text (name);
+  CHECK (txt != NULL && strcmp (txt, pidtxt) == 0);
+  release (txt);
+  {
+    int other = open (name, O_RDWR);
+    CHECK (other >= 0 && flock (other, LOCK_EX | LOCK_NB) < 0);
+    if (other >= 0)
+      close (other);
+  }
+  /* the same process again: never kisses itself, opens read-only */
+  buf_reset (&logged);
+  CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls2), -1);
+  CHECK (strstr (buf_cstr (&logged), "Mailbox is open by another process, "
+		 "access is readonly") != NULL);
+  CHECK (strstr (buf_cstr (&logged), "Trying") == NULL);
+  lock_session_release (&ls2);
+  CHECK (access (name, F_OK) == 0);	/* the loser removes nothing */
+  lock_session_release (&ls);
+  CHECK (access (name, F_OK) != 0);
+
+  /* a silent stream holds it with no pid in it (it can't be kissed) */
+  CHECK_INTEQ (lock_session_acquire (silent, fd, 1, &ls), 0);
+  txt = file_text (name);
+  CHECK (txt != NULL && txt[0] == '\0');
+  release (txt);
+  lock_session_release (&ls);
+
+  /* a kissed owner that obeys: the newcomer logs UW's line with the
+   * owner's pid and gets the lock */
+  {
+    int ready, stop;
+    char c = 0;
+    pid_t owner = spawn_owner (mbox, 1, &ready, &stop);
+    CHECK (owner > 0 && read (ready, &c, 1) == 1 && c == '+');
+    buf_reset (&logged);
+    CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), 0);
+    {
+      struct buf w = BUF_INIT;
+      buf_printf (&w, "Trying to get mailbox lock from process %ld",
+		  (long) owner);
+      CHECK (strstr (buf_cstr (&logged), buf_cstr (&w)) != NULL);
+      buf_free (&w);
+    }
+    CHECK (read (ready, &c, 1) == 1 && c == 'k');
+    txt = file_text (name);
+    CHECK (txt != NULL && strcmp (txt, pidtxt) == 0);
+    release (txt);
+    lock_session_release (&ls);
+    stop_owner (owner, ready, stop);
+  }
+
+  /* an owner a newcomer may not kiss (OP_NOKOD), or whose file names
+   * nobody (a silent owner): read-only at once */
+  {
+    int ready, stop;
+    char c = 0;
+    pid_t owner = spawn_owner (mbox, 1, &ready, &stop);
+    CHECK (owner > 0 && read (ready, &c, 1) == 1 && c == '+');
+    buf_reset (&logged);
+    CHECK_INTEQ (lock_session_acquire (nokod, fd, 1, &ls), -1);
+    CHECK (strstr (buf_cstr (&logged), "Trying") == NULL);
+    CHECK (strstr (buf_cstr (&logged), "access is readonly") != NULL);
+    lock_session_release (&ls);
+    {
+      int lf = open (name, O_RDWR);	/* make it look like a silent owner */
+      CHECK (lf >= 0 && ftruncate (lf, 0) == 0);
+      if (lf >= 0)
+	close (lf);
+    }
+    buf_reset (&logged);
+    CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), -1);
+    CHECK (strstr (buf_cstr (&logged), "Trying") == NULL);
+    lock_session_release (&ls);
+    stop_owner (owner, ready, stop);
+  }
+
+  /* a crashed owner (its flock() gone, its pid left in the file): taken
+   * at once, and the stale pid is not signalled */
+  {
+    int lf = open (name, O_RDWR | O_CREAT, 0666);
+    CHECK (lf >= 0 && write (lf, "1", 1) == 1);	/* init: never kissed */
+    if (lf >= 0)
+      close (lf);
+    buf_reset (&logged);
+    CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), 0);
+    CHECK (strstr (buf_cstr (&logged), "Trying") == NULL);
+    lock_session_release (&ls);
+  }
+
+  /* a symbolic link or a directory at the name: never followed or used,
+   * the session is read-only, the target untouched */
+  {
+    char *target = path_in (topdir, "session-target");
+    CHECK_INTEQ (symlink (target, name), 0);
+    CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), -1);
+    CHECK (access (target, F_OK) != 0);
+    lock_session_release (&ls);
+    CHECK (lstat (name, &sb) == 0 && S_ISLNK (sb.st_mode));
+    unlink (name);
+    CHECK_INTEQ (mkdir (name, 0700), 0);
+    CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), -1);
+    lock_session_release (&ls);
+    rmdir (name);
+    release (target);
+  }
+
+  /* no lock directory at all (a chroot without /tmp): granted, no file */
+  lock_session_set_dir ("/nonexistent-session-dir");
+  CHECK_INTEQ (lock_session_acquire (rw, fd, 1, &ls), 0);
+  CHECK (lock_session_path (ls) == NULL);
+  lock_session_release (&ls);
+  lock_session_set_dir (NULL);
+
+  close (fd);
+  unlink (mbox);
+  release (name);
+  release (mbox);
+  fs_give ((void **) &rw);
+  fs_give ((void **) &silent);
+  fs_give ((void **) &nokod);
+  fs_give ((void **) &shared);
 }
 
 int main (void)

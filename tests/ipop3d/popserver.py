@@ -65,6 +65,7 @@ picked at runtime; every socket has a timeout.
 """
 import base64
 import hashlib
+import fcntl
 import os
 import poplib
 import re
@@ -462,6 +463,32 @@ class Server:
     def read_mbox(self, user):
         with open(self.spool_path(user), "rb") as f:
             return parse_mbox(f.read())
+
+    def foreign_expunge(self, user, number):
+        """Remove message NUMBER (1-based, the pseudo message not counted)
+        the way a program that takes no session lock would (a UW tool in a
+        chroot without /tmp, a script): under the spool dotlock and an
+        exclusive flock, rewriting the file in place.  A Bamboo session
+        would have to kiss the POP session first."""
+        path = self.spool_path(user)
+        lock = path + ".lock"
+        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.close(fd)
+        try:
+            with open(path, "r+b") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)
+                data = f.read()
+                starts = [m.start() for m in re.finditer(rb"(?m)^From ", data)]
+                chunks = [data[s:e] for s, e in zip(starts, starts[1:] + [len(data)])]
+                real = [i for i, c in enumerate(chunks)
+                        if not re.search(rb"(?m)^X-IMAP:", c.split(b"\n\n", 1)[0])]
+                del chunks[real[number - 1]]
+                f.seek(0)
+                f.write(b"".join(chunks))
+                f.truncate()
+                os.fsync(f.fileno())
+        finally:
+            os.unlink(lock)
 
     # ------------------------------------------------------------ imapd
     def imap(self, user, commands):
