@@ -158,6 +158,9 @@ static int session_try (const char *path, int *lfd_r, long *pid_r)
 	      "name: %s", path);
     else if (lstat (path, &sb) < 0)
       return -2;		/* can't create it: no lock directory here */
+    else if (!S_ISREG (sb.st_mode))	/* a directory, say (EISDIR) */
+      syslog (LOG_MAIL | LOG_CRIT, "SECURITY PROBLEM: %s is not a plain lock "
+	      "file", path);
     errno = e;
     return -1;
   }

@@ -15,6 +15,10 @@
 #   - each side appends to the other's file and UIDs continue;
 #   - UW waits while Bamboo's lock_dot holds the mailbox's dotlock
 #     (bamboo-lock.c), then appends.
+#   - the session lock /tmp/.<dev>.<ino> and the kiss of death (SIGUSR2)
+#     work across the two: our imapd takes a mailbox from a UW application
+#     and a UW application from our imapd, and a Bamboo and a UW
+#     application (kod-common.c) take it from each other.
 #
 # Why a separate user (the "mailutil says no such mailbox" puzzle): Debian's
 # UW build answers "no such mailbox" for every name when run as root, even a
@@ -134,7 +138,23 @@ if [ $have_bamboo -eq 1 ] && gcc -g -O1 -std=gnu11 -D_GNU_SOURCE -w $san_flags -
 	"$BUILDDIR/libc-client.a" -lcrypt >"$scratch/lock-build.log" 2>&1; then
 	have_locker=1
 fi
-[ "$(id -u)" -eq 0 ] && chown "$UW_USER:$uw_group" "$work"/*-dump "$work"/bamboo-lock 2>/dev/null
+# The kiss-of-death tool (kod-common.c) on both libraries, and our imapd,
+# copied where the UW user can run them.
+have_kod_uw=0 have_kod_bamboo=0 have_imapd=0
+if gcc -g -O1 -w -I/usr/include/c-client -I"$HERE" -o "$work/kod-uw" "$HERE/kod-uw.c" \
+	-lc-client >"$scratch/kod-uw-build.log" 2>&1; then
+	have_kod_uw=1
+fi
+if [ $have_bamboo -eq 1 ] && gcc -g -O1 -std=gnu11 -D_GNU_SOURCE -w $san_flags -I"$TOP/c-client" \
+	-I"$TOP/c-client/bamboo" -I"$BUILDDIR" -I"$HERE" -o "$work/kod-bamboo" "$HERE/kod-bamboo.c" \
+	"$BUILDDIR/libc-client.a" -lcrypt >"$scratch/kod-bamboo-build.log" 2>&1; then
+	have_kod_bamboo=1
+fi
+if [ -x "$BUILDDIR/imapd" ] && cp "$BUILDDIR/imapd" "$work/imapd"; then
+	have_imapd=1
+fi
+[ "$(id -u)" -eq 0 ] && chown "$UW_USER:$uw_group" "$work"/*-dump "$work"/bamboo-lock \
+	"$work"/kod-* "$work"/imapd 2>/dev/null
 
 uw() { as_uw "./$rel/uw-dump" "$@"; }
 bamboo() { as_uw "./$rel/bamboo-dump" "$@"; }
@@ -418,6 +438,199 @@ if [ $have_locker -eq 1 ]; then
 	fi
 else
 	notok "locking interop: bamboo-lock did not build: $(grep -m3 -E 'error|undefined' "$scratch/lock-build.log" 2>/dev/null)"
+fi
+
+# ---------------------------------------------------------------- 4. kiss of death
+# The session lock /tmp/.<dev>.<ino> (hex st_dev and st_ino of the mailbox
+# file, mode 0666, the owner's pid inside) and SIGUSR2: UW and Bamboo
+# processes of the same user must find each other's lock under the same
+# name and kick each other out.  kod-common.c holds a mailbox read/write
+# and, kissed, closes it and exits, as UW's imapd does; our imapd is
+# preauthenticated on a pipe, as the UW user.
+
+lockname() {			# lockname FILE : UW's session lock name for FILE
+	printf '/tmp/.%x.%x' "$(stat -c %d "$1")" "$(stat -c %i "$1")"
+}
+wait_for() {			# wait_for FILE ERE [SECONDS] : until a line matches
+	local i
+	for i in $(seq $((${3:-20} * 10))); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+is_imapd_of_uw() {		# is_imapd_of_uw PID : our imapd, run as the UW user
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = imapd ] &&
+		[ "$(stat -c %U "/proc/$1" 2>/dev/null)" = "$(as_uw id -un)" ]
+}
+# imapd_start NAME : imapd reading the fifo NAME.in (our fd $imapd_fd),
+# writing NAME.out and NAME.err (its syslog); its job is $imapd_job.
+imapd_start() {
+	rm -f "$scratch/$1.in"
+	mkfifo "$scratch/$1.in"
+	as_uw timeout 120 "./$rel/imapd" --syslog-stderr <"$scratch/$1.in" \
+		>"$scratch/$1.out" 2>"$scratch/$1.err" &
+	imapd_job=$!
+	exec {imapd_fd}>"$scratch/$1.in"
+}
+imapd_send() { printf '%s\r\n' "$1" >&"$imapd_fd"; }
+imapd_end() {			# close its input; its exit status
+	exec {imapd_fd}>&-
+	wait "$imapd_job"
+}
+# tool_start SIDE NAME MBOX FLAGSEQ SECONDS : kod-SIDE holding MBOX
+tool_start() {
+	as_uw "./$rel/kod-$1" "$rel/$3" "$4" "$5" >"$scratch/$2.out" 2>"$scratch/$2.err" &
+	tool_job=$!
+	wait_for "$scratch/$2.out" '^(ready)$' 20
+}
+tool_pid() { sed -n 's/^pid //p' "$scratch/$1.out"; }
+crlf_grep() { tr -d '\r' <"$2" | grep -qE "$1"; }
+
+# (a) a UW application holds the mailbox; our imapd SELECTs it
+if [ $have_kod_uw -eq 1 ] && [ $have_imapd -eq 1 ]; then
+	give "$FIXTURES/demo.mbox" k1.mbox
+	if tool_start uw k1-uw k1.mbox 2 60; then
+		uwpid=$(tool_pid k1-uw)
+		lk=$(lockname "$work/k1.mbox")
+		if [ -f "$lk" ] && [ ! -L "$lk" ] && [ "$(stat -c %a "$lk")" = 666 ] &&
+			[ "$(cat "$lk")" = "$uwpid" ] && [ "$(stat -c %s "$lk")" -eq ${#uwpid} ]; then
+			ok "UW's session lock is $lk: mode 0666, its pid $uwpid, no newline"
+		else
+			notok "UW's session lock $lk: $(ls -l "$lk" 2>&1) content '$(cat "$lk" 2>&1)' (UW pid $uwpid)"
+		fi
+		imapd_start k1
+		imapd_send "a SELECT $rel/k1.mbox"
+		wait_for "$scratch/k1.out" '^a (OK|NO|BAD)' 30
+		if crlf_grep "^\* (NO|OK) Trying to get mailbox lock from process $uwpid\$" "$scratch/k1.out" &&
+			crlf_grep '^a OK \[READ-WRITE\]' "$scratch/k1.out"; then
+			ok "our imapd kisses the UW owner (pid $uwpid) and gets READ-WRITE"
+		else
+			notok "our imapd vs the UW owner: $(tr -d '\r' <"$scratch/k1.out" | tail -n 4)"
+		fi
+		wait "$tool_job"
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q '^kissed$' "$scratch/k1-uw.out" && grep -q '^released$' "$scratch/k1-uw.out"; then
+			ok "the UW application got SIGUSR2, closed the mailbox and exited"
+		else
+			notok "the UW application (rc $rc): $(tr '\n' ' ' <"$scratch/k1-uw.out") $(head -c 300 "$scratch/k1-uw.err")"
+		fi
+		imapd_send "b FETCH 2 FLAGS"
+		wait_for "$scratch/k1.out" '^b (OK|NO|BAD)' 10
+		if crlf_grep '^\* 2 FETCH \(FLAGS \(\\Flagged\)\)$' "$scratch/k1.out"; then
+			ok "the flag UW set before the kiss is in the file our imapd reads"
+		else
+			notok "UW's \\Flagged on message 2 is lost: $(tr -d '\r' <"$scratch/k1.out" | tail -n 3)"
+		fi
+		holder=$(cat "$lk" 2>/dev/null)
+		if [ -n "$holder" ] && is_imapd_of_uw "$holder"; then
+			ok "the lock file now holds our imapd's pid ($holder)"
+		else
+			notok "after the takeover $lk holds '$holder', not our imapd's pid"
+		fi
+		imapd_send "z LOGOUT"
+		imapd_end
+		rc=$?
+		if [ $rc -eq 0 ] && [ ! -e "$lk" ]; then
+			ok "our imapd logs out with status 0 and removes $lk"
+		else
+			notok "our imapd's LOGOUT: status $rc, lock file $(ls -l "$lk" 2>&1)"
+		fi
+	else
+		notok "kod-uw did not get ready: $(cat "$scratch/k1-uw.out" "$scratch/k1-uw.err" | head -c 400)"
+		wait "$tool_job"
+	fi
+else
+	notok "kiss of death, UW owner: kod-uw or imapd missing ($(head -c 300 "$scratch/kod-uw-build.log"))"
+fi
+
+# (b) our imapd holds the mailbox; a UW application opens it read/write
+if [ $have_kod_uw -eq 1 ] && [ $have_imapd -eq 1 ]; then
+	give "$FIXTURES/demo.mbox" k2.mbox
+	lk=$(lockname "$work/k2.mbox")
+	imapd_start k2
+	imapd_send "a SELECT $rel/k2.mbox"
+	imapd_send "b STORE 3 +FLAGS.SILENT (\\Flagged)"
+	wait_for "$scratch/k2.out" '^b (OK|NO|BAD)' 20
+	holder=$(cat "$lk" 2>/dev/null)
+	if crlf_grep '^a OK \[READ-WRITE\]' "$scratch/k2.out" && [ -n "$holder" ] &&
+		is_imapd_of_uw "$holder" && [ "$(stat -c %a "$lk")" = 666 ] &&
+		[ "$(stat -c %s "$lk")" -eq ${#holder} ]; then
+		ok "our imapd holds $lk (mode 0666, its pid $holder, no newline)"
+	else
+		notok "our imapd's lock: $(tr -d '\r' <"$scratch/k2.out" | tail -n 2) $(ls -l "$lk" 2>&1) '$holder'"
+	fi
+	as_uw "./$rel/kod-uw" "$rel/k2.mbox" - 0 >"$scratch/k2-uw.out" 2>"$scratch/k2-uw.err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -qx "warning: Trying to get mailbox lock from process $holder" "$scratch/k2-uw.err" &&
+		grep -qx 'open rw' "$scratch/k2-uw.out"; then
+		ok "a UW application kisses our imapd (pid $holder) and opens read/write"
+	else
+		notok "UW opening our imapd's mailbox (rc $rc): $(tr '\n' ' ' <"$scratch/k2-uw.out") $(head -c 300 "$scratch/k2-uw.err")"
+	fi
+	if grep -qx 'flagged 3' "$scratch/k2-uw.out"; then
+		ok "the flag our imapd set before the kiss is in the file UW reads"
+	else
+		notok "UW does not see our imapd's \\Flagged on message 3: $(grep '^flagged' "$scratch/k2-uw.out")"
+	fi
+	wait "$imapd_job"
+	rc=$?
+	exec {imapd_fd}>&-
+	if [ $rc -eq 0 ] && [ "$(tr -d '\r' <"$scratch/k2.out" | tail -n 1)" = "* BYE Killed (lost mailbox lock)" ] &&
+		grep -q "Killed (lost mailbox lock) user=$(as_uw id -un)" "$scratch/k2.err"; then
+		ok "our imapd says '* BYE Killed (lost mailbox lock)', syslogs it and exits 0"
+	else
+		notok "our imapd kissed by UW: status $rc, last line '$(tr -d '\r' <"$scratch/k2.out" | tail -n 1)', log: $(head -c 300 "$scratch/k2.err")"
+	fi
+	if [ ! -e "$lk" ]; then
+		ok "no lock file is left once UW closed"
+	else
+		notok "$lk left behind: $(ls -l "$lk") '$(cat "$lk")'"
+	fi
+else
+	notok "kiss of death, imapd owner: kod-uw or imapd missing"
+fi
+
+# (c) library to library: a Bamboo application and a UW application, each
+# kissing the other (the same application code on both libraries)
+kod_pair() {			# kod_pair OWNER NEWCOMER MBOX FLAGSEQ
+	local own=$1 new=$2 mbox=$3 seq=$4 opid lk rc
+	give "$FIXTURES/demo.mbox" "$mbox"
+	lk=$(lockname "$work/$mbox")
+	if ! tool_start "$own" "$mbox-$own" "$mbox" "$seq" 60; then
+		notok "kod-$own did not get ready: $(cat "$scratch/$mbox-$own.out" "$scratch/$mbox-$own.err" | head -c 400)"
+		wait "$tool_job"
+		return
+	fi
+	opid=$(tool_pid "$mbox-$own")
+	if [ "$(cat "$lk" 2>/dev/null)" = "$opid" ] && [ "$(stat -c %a "$lk")" = 666 ] &&
+		[ "$(stat -c %s "$lk")" -eq ${#opid} ]; then
+		ok "$own application holds $lk (mode 0666, its pid $opid, no newline)"
+	else
+		notok "$own application's lock $lk: $(ls -l "$lk" 2>&1) '$(cat "$lk" 2>&1)' (pid $opid)"
+	fi
+	as_uw "./$rel/kod-$new" "$rel/$mbox" - 0 >"$scratch/$mbox-$new.out" 2>"$scratch/$mbox-$new.err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -qx "warning: Trying to get mailbox lock from process $opid" "$scratch/$mbox-$new.err" &&
+		grep -qx 'open rw' "$scratch/$mbox-$new.out" && grep -qx "flagged $seq" "$scratch/$mbox-$new.out"; then
+		ok "$new application kisses the $own one, opens read/write and sees its flag"
+	else
+		notok "$new kissing $own (rc $rc): $(tr '\n' ' ' <"$scratch/$mbox-$new.out") $(head -c 300 "$scratch/$mbox-$new.err")"
+	fi
+	wait "$tool_job"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -qx kissed "$scratch/$mbox-$own.out" && grep -qx released "$scratch/$mbox-$own.out" &&
+		[ ! -e "$lk" ]; then
+		ok "$own application was kissed, released the mailbox, and no lock file is left"
+	else
+		notok "$own application after the kiss (rc $rc): $(tr '\n' ' ' <"$scratch/$mbox-$own.out") lock: $(ls -l "$lk" 2>&1)"
+	fi
+}
+if [ $have_kod_uw -eq 1 ] && [ $have_kod_bamboo -eq 1 ]; then
+	kod_pair bamboo uw k3.mbox 4
+	kod_pair uw bamboo k4.mbox 5
+else
+	notok "kiss of death between applications: kod-uw ($have_kod_uw) or kod-bamboo ($have_kod_bamboo) did not build: $(head -c 300 "$scratch/kod-bamboo-build.log")"
 fi
 
 finish
