@@ -155,6 +155,9 @@
 #define SET_TLSCERTDIR (long) 238
 #define GET_TLSKEYDIR (long) 239
 #define SET_TLSKEYDIR (long) 240
+/* Bamboo: the setgid mlock helper ("set mlock-path"; not absolute: none) */
+#define GET_MLOCKPATH (long) 241
+#define SET_MLOCKPATH (long) 242
 
 /* 300 block: TCP */
 #define GET_OPENTIMEOUT (long) 300

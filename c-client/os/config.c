@@ -43,6 +43,7 @@ static const struct cf_directive cf_table[] = {
   { "checkpassword", CF_STR, SET_CHECKPASSWORD, CF_ENV },
   { "tls-certificate-directory", CF_STR, SET_TLSCERTDIR, CF_ENV },
   { "tls-key-directory", CF_STR, SET_TLSKEYDIR, CF_ENV },
+  { "mlock-path", CF_STR, SET_MLOCKPATH, CF_ENV },
   { "mail-subdirectory", CF_STR, SET_MAILSUBDIR, CF_ENV },
   { "local-host", CF_STR, SET_LOCALHOST, CF_ENV },
   { "ftp-export-directory", CF_STR, SET_FTPHOME, CF_ENV },

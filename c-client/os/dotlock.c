@@ -221,13 +221,17 @@ static ssize_t dot_write_nosigpipe (int fd, const void *p, size_t n)
   return r;
 }
 
+/* lock_set_mlock_path() wins over "set mlock-path", which wins over UW's
+ * search.  A path that is not absolute ("", "none") disables the helper:
+ * a relative one would be found through the caller's working directory. */
 static const char *dot_find_mlock (void)
 {
+  const char *set = dot_mlock_path ? dot_mlock_path
+    : (const char *) mail_parameters (NIL, GET_MLOCKPATH, NIL);
   int i;
 
-  if (dot_mlock_path)
-    return *dot_mlock_path && access (dot_mlock_path, X_OK) == 0
-      ? dot_mlock_path : NULL;
+  if (set)
+    return set[0] == '/' && access (set, X_OK) == 0 ? set : NULL;
   for (i = 0; dot_mlock_defaults[i]; i++)
     if (access (dot_mlock_defaults[i], X_OK) == 0)
       return dot_mlock_defaults[i];
@@ -379,7 +383,7 @@ int lock_dot (MAILSTREAM *stream, const char *path, int fd, DOTLOCK *dl,
   double start = lock_monotonic_now (), now, fs_now = 0, next_note;
   double seen_since = 0;
   struct stat seen = { 0 }, sb;
-  int have_seen = 0, have_now, r;
+  int have_seen = 0, have_now, r, cant_remove = 0;
   long pause = DOT_POLL_FIRST_NS;
   size_t len = strlen (path);
   const char *ignored;
@@ -450,29 +454,40 @@ int lock_dot (MAILSTREAM *stream, const char *path, int fd, DOTLOCK *dl,
       seen = sb;		/* a new lock (or a touched one) */
       seen_since = now;
       have_seen = 1;
+      cant_remove = 0;
     }
     {
       double age = have_now ? fs_now - dot_mtime (&sb) : 0;
       int by_fs_clock = have_now && (age >= timeout || age <= -timeout);
       int by_inactivity = now - seen_since >= timeout;
 
-      if (by_fs_clock || by_inactivity) {
+      if ((by_fs_clock || by_inactivity) && !cant_remove) {
 	struct stat again;
 	/* remove it only if it is still the one we judged */
 	if (lstat (dl->lock, &again) == 0 && again.st_ino == sb.st_ino
 	    && again.st_dev == sb.st_dev
-	    && dot_mtime_ns (&again) == dot_mtime_ns (&sb)
-	    && unlink (dl->lock) == 0)
-	  mail_log (stream, WARN,
-		    by_fs_clock
-		    ? "Removed stale lock %s (%.0f seconds %s by the file"
-		    " system's clock)"
-		    : "Removed lock %s (unchanged for %.0f seconds%s)",
-		    dl->lock, by_fs_clock ? (age < 0 ? -age : age)
-		    : now - seen_since,
-		    by_fs_clock ? (age < 0 ? "in the future" : "old") : "");
-	have_seen = 0;
-	continue;
+	    && dot_mtime_ns (&again) == dot_mtime_ns (&sb)) {
+	  if (unlink (dl->lock) == 0)
+	    mail_log (stream, WARN,
+		      by_fs_clock
+		      ? "Removed stale lock %s (%.0f seconds %s by the file"
+		      " system's clock)"
+		      : "Removed lock %s (unchanged for %.0f seconds%s)",
+		      dl->lock, by_fs_clock ? (age < 0 ? -age : age)
+		      : now - seen_since,
+		      by_fs_clock ? (age < 0 ? "in the future" : "old") : "");
+	  else if (errno != ENOENT) {
+	    /* someone else's lock in a sticky spool directory: we may not
+	     * remove it, so wait it out like a live one (never spin) */
+	    mail_log (stream, WARN, "Can't remove stale lock %s: %s",
+		      dl->lock, strerror (errno));
+	    cant_remove = 1;
+	  }
+	}
+	if (!cant_remove) {
+	  have_seen = 0;
+	  continue;
+	}
       }
     }
     if (now - start >= timeout) {

@@ -43,6 +43,7 @@ static struct env_state {
   char *spooldir;		/* SET_MAILSPOOLDIR / "set mail-spool-directory" */
   char *checkpassword;		/* SET_CHECKPASSWORD / "set checkpassword" */
   char *tlscertdir, *tlskeydir;	/* "set tls-certificate-directory" ... */
+  char *mlockpath;		/* "set mlock-path" (os/dotlock.c) */
   /* places */
   char *mailsubdir;
   char *ftphome, *publichome, *sharedhome, *anonymoushome;
@@ -926,6 +927,7 @@ env_parameters (long function, void *value)
   STR_PARAM (GET_CHECKPASSWORD, SET_CHECKPASSWORD, checkpassword,)
   STR_PARAM (GET_TLSCERTDIR, SET_TLSCERTDIR, tlscertdir,)
   STR_PARAM (GET_TLSKEYDIR, SET_TLSKEYDIR, tlskeydir,)
+  STR_PARAM (GET_MLOCKPATH, SET_MLOCKPATH, mlockpath,)
   STR_PARAM (GET_ANONYMOUSHOME, SET_ANONYMOUSHOME, anonymoushome,)
   case GET_FTPHOME:
   case GET_PUBLICHOME:

@@ -375,7 +375,8 @@ test_config (void)
     "set mail-spool-directory /srv/mail\n"
     "set checkpassword /home/vpopmail/bin/vchkpw\n"
     "set tls-certificate-directory /etc/bamboo/certs\n"
-    "set tls-key-directory /etc/bamboo/private\n";
+    "set tls-key-directory /etc/bamboo/private\n"
+    "set mlock-path /usr/local/sbin/mlock\n";
   static const char bad[] =
     "set no-such-directive 1\n"
     "bogus line here\n"
@@ -418,6 +419,15 @@ test_config (void)
   env_parameters (SET_TLSCERTDIR, NIL);
   env_parameters (SET_TLSKEYDIR, NIL);
   CHECK (env_parameters (GET_TLSCERTDIR, NIL) == NIL);
+  CHECK_STREQ (env_parameters (GET_MLOCKPATH, NIL), "/usr/local/sbin/mlock");
+  /* the setgid helper a user's own file names would run with group mail */
+  write_file (cf, "set mlock-path /tmp/evil\n", 25);
+  buf_reset (&logged);
+  dorc (cf, LONGT);
+  CHECK (logged_has ("set mlock-path: only allowed in the system"));
+  CHECK_STREQ (env_parameters (GET_MLOCKPATH, NIL), "/usr/local/sbin/mlock");
+  env_parameters (SET_MLOCKPATH, NIL);
+  CHECK (env_parameters (GET_MLOCKPATH, NIL) == NIL);
 
   /* bad lines: each a warning naming the line, none fatal */
   write_file (cf, bad, sizeof bad - 1);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -689,6 +690,73 @@ static void test_flock (void)
   release (file);
 }
 
+/* A stale lock we may not remove (another user's, in a sticky spool
+ * directory): waited out like a live one and given up after the timeout,
+ * with a note, never spun on (the loop used to retry at full speed) */
+static void test_stale_unremovable (void)
+{
+  char *spool = path_in (topdir, "sticky");
+  char *mbox = path_in (spool, "mbox"), *lock = path_in (spool, "mbox.lock");
+  int p[2];
+  pid_t pid;
+
+  if (!CHECK (geteuid () == 0)) {
+    printf ("NOTE: the unremovable stale lock case needs root\n");
+    goto out;
+  }
+  chmod (topdir, 0755);
+  mkdir (spool, 01777);
+  chmod (spool, 01777);
+  write_file (mbox, "", 0666);
+  write_file (lock, "", 0644);		/* root's, a day old */
+  set_mtime (lock, -86400);
+  if (!CHECK (pipe (p) == 0))
+    goto out;
+  pid = fork ();
+  if (pid == 0) {
+    gid_t g = NOBODY;
+    const char *error = NULL;
+    DOTLOCK dl;
+    struct rusage ru;
+    char out[2048];
+    int r;
+    close (p[0]);
+    if (setgroups (1, &g) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
+      _exit (2);
+    buf_reset (&logged);
+    r = lock_dot (NIL, mbox, -1, &dl, &error);
+    getrusage (RUSAGE_SELF, &ru);
+    snprintf (out, sizeof out, "%d|%ld|%s|%s", r,
+	      (long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec),
+	      error ? error : "", buf_cstr (&logged));
+    (void) write (p[1], out, strlen (out));
+    _exit (0);
+  }
+  close (p[1]);
+  {
+    char got[2048];
+    ssize_t n = read (p[0], got, sizeof got - 1);
+    int status;
+    close (p[0]);
+    waitpid (pid, &status, 0);
+    got[n > 0 ? n : 0] = '\0';
+    CHECK (strncmp (got, "-1|", 3) == 0);		/* gave up */
+    CHECK (strstr (got, "gave up after") != NULL);
+    CHECK (strstr (got, "Can't remove stale lock") != NULL);
+    /* waiting, not spinning: far less CPU than the TEST_TIMEOUT of wall
+     * time a busy loop burns */
+    CHECK (n > 3 && atol (got + 3) < TEST_TIMEOUT / 2);
+  }
+  CHECK (access (lock, F_OK) == 0);		/* someone else's: still there */
+  unlink (lock);
+  unlink (mbox);
+  rmdir (spool);
+out:
+  release (spool);
+  release (mbox);
+  release (lock);
+}
+
 /* ---- the session lock /tmp/.<dev>.<ino> and the kiss of death ---- */
 
 static DRIVER single_writer = { .name = "fake-mbox", .flags = DR_SESSIONLOCK };
@@ -974,6 +1042,7 @@ int main (void)
   test_stale ();
   test_undot_only_ours ();
   test_unwritable ();
+  test_stale_unremovable ();
   test_flock ();
   test_session ();
   lock_set_mlock_path (NULL);
