@@ -834,6 +834,59 @@ static void test_journal_untruncated (void)
   buf_free (&old);
 }
 
+/* kill -9 after a growing rewrite's journal was complete but before the
+ * file was extended, then an MTA broke the stale dotlock and appended: its
+ * mail starts at the old length, after the newlines it adds when the file
+ * ended mid-line, and may be shorter than the growth.  Recovery must keep it
+ * whole (it used to look for "From " exactly at the old length, else cut
+ * the first bytes of the new mail). */
+static void test_journal_grow_foreign (void)
+{
+  static const char old[] = "From a@b Mon May  7 20:54:30 2001\nSubject: x\n"
+    "\nbody x\n\nFrom a@b Mon May  7 20:54:32 2001\nSubject: z\n\nno newline";
+  static const char *fgn[] = {
+    "\n\nFrom c@d Mon May  7 21:00:00 2001\nSubject: F\n\nforeign mail "
+    "long enough to reach beyond the new length of the rewritten file, "
+    "which grows by a couple of hundred bytes, more or less: more text\n",
+    "\n\nFrom c@d Mon May  7 21:00:00 2001\nSubject: F\n\nshort\n"
+  };
+  off_t off = strstr (old, "\nFrom ") + 1 - old;	/* message z */
+  struct buf nz = BUF_INIT;
+
+  buf_puts (&nz, "From a@b Mon May  7 20:54:32 2001\nSubject: z\n"
+	    "X-Padding: ");
+  for (int i = 0; i < 150; i++)
+    buf_putc (&nz, 'p');
+  buf_puts (&nz, "\n\nno newline\n");
+  for (int c = 0; c < 2; c++) {
+    struct buf b = BUF_INIT;
+    MAILSTREAM *s;
+    uint64_t oldlen = sizeof old - 1, newlen = (uint64_t) off + nz.len;
+    CHECK (c == 0 ? oldlen + strlen (fgn[c]) > newlen
+	   : oldlen + strlen (fgn[c]) < newlen);
+    buf_append (&b, old, sizeof old - 1);
+    buf_puts (&b, fgn[c]);
+    put_file ("jg", b.data, b.len);
+    write_journal_v ("jg", off, buf_cstr (&nz), oldlen, newlen, 0, 3, 0);
+    s = mail_open (NIL, "jg", NIL);
+    if (CHECK (s != NIL)) {
+      if (CHECK_INTEQ (s->nmsgs, 3)) {
+	unsigned long len;
+	char *h = header_of (s, 3, &len);
+	CHECK_MEMEQ (h, len, "Subject: F\r\n\r\n", 14);
+	h = text_of (s, 3, &len);
+	CHECK (len >= 5 && memcmp (h, c == 0 ? "foreign" : "short", 5) == 0);
+	h = header_of (s, 2, &len);
+	CHECK (len > 20 && strstr (h, "X-Padding: ppp") != NULL);
+      }
+      mail_close_full (s, NIL);
+    }
+    CHECK (!journal_exists ("jg"));
+    buf_free (&b);
+  }
+  buf_free (&nz);
+}
+
 static void test_journal (void)
 {
   MAILSTREAM *s;
@@ -1685,6 +1738,7 @@ int main (void)
   test_odd_files ();
   test_journal ();
   test_journal_untruncated ();
+  test_journal_grow_foreign ();
   test_append_rollback ();
   test_snarf ();
   test_status_rename_delete ();

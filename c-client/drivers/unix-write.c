@@ -620,6 +620,57 @@ static int stale_left (int fd, const struct jhead *jh)
     && sum == jh->stale;
 }
 
+/* Did we extend this growing file before the crash?  Then every byte of
+ * [oldlen, newlen) is still a zero of posix_fallocate() or already the
+ * journal's byte for that offset.  Mail someone appended at oldlen instead
+ * differs at once (it never holds NULs); and where it happens to equal the
+ * journal's bytes, either reading gives the same file.  Extents are in
+ * increasing offset order (the rewrite walks the file forward). */
+static int grown_by_us (int jfd, int fd, const struct jhead *jh)
+{
+  uint64_t off = JHDR, cursor = jh->oldlen, e;
+  char *a = fs_get (65536), *b = fs_get (65536);
+  int ours = 1;
+  for (e = 0; ours && e <= jh->next; e++) {
+    unsigned char eh[16];
+    uint64_t where = jh->newlen, elen = 0, from, to, n;
+    if (e < jh->next) {
+      if (os_pread_all (jfd, eh, 16, (off_t) off) < 0) {
+	ours = 0;
+	break;
+      }
+      where = unix_get64 (eh);
+      elen = unix_get64 (eh + 8);
+    }
+    /* a gap before this extent: zeros only */
+    for (n = cursor; ours && n < where && n < jh->newlen;) {
+      size_t k = where - n > 65536 ? 65536 : (size_t) (where - n);
+      if (os_pread_all (fd, a, k, (off_t) n) < 0)
+	ours = 0;
+      for (size_t i = 0; ours && i < k; i++)
+	ours = a[i] == 0;
+      n += k;
+    }
+    from = where > jh->oldlen ? where : jh->oldlen;
+    to = where + elen;
+    for (n = from; ours && n < to;) {
+      size_t k = to - n > 65536 ? 65536 : (size_t) (to - n);
+      if (os_pread_all (fd, a, k, (off_t) n) < 0
+	  || os_pread_all (jfd, b, k, (off_t) (off + 16 + (n - where))) < 0)
+	ours = 0;
+      for (size_t i = 0; ours && i < k; i++)
+	ours = a[i] == 0 || a[i] == b[i];
+      n += k;
+    }
+    if (to > cursor)
+      cursor = to;
+    off += 16 + elen;
+  }
+  fs_give ((void **) &a);
+  fs_give ((void **) &b);
+  return ours;
+}
+
 static int recover_one (MAILSTREAM *stream, int fd, const char *path,
 			struct stat *sb, int which)
 {
@@ -656,25 +707,30 @@ static int recover_one (MAILSTREAM *stream, int fd, const char *path,
   }
   else {
     struct stat cur;
-    uint64_t big = jh.oldlen > jh.newlen ? jh.oldlen : jh.newlen;
-    uint64_t keep_from = 0;
+    uint64_t keep_from = jh.oldlen;
     char *foreign = NIL;
     size_t flen = 0;
-    if (fstat (fd, &cur) == 0 && (uint64_t) cur.st_size > big) {
-      /* someone appended after the crash (a stale dotlock broken after its
-       * timeout).  If the crash came before the file was extended, their
-       * mail starts at oldlen, else at newlen. */
-      keep_from = big;
-      if (jh.oldlen < jh.newlen) {
-	char tmp[5];
-	if (os_pread_all (fd, tmp, 5, (off_t) jh.oldlen) == 0
-	    && memcmp (tmp, "From ", 5) == 0)
-	  keep_from = jh.oldlen;
-      }
+    /* mail delivered after the crash (a stale dotlock broken after its
+     * timeout) starts at the old length, unless we had already extended a
+     * growing file: then at the new one */
+    if (fstat (fd, &cur) < 0)
+      cur.st_size = 0;		/* can't tell: nothing to keep */
+    if (jh.newlen > jh.oldlen
+	&& (uint64_t) cur.st_size >= jh.newlen && grown_by_us (jfd, fd, &jh))
+      keep_from = jh.newlen;
+    if ((uint64_t) cur.st_size > keep_from) {
       flen = (size_t) ((uint64_t) cur.st_size - keep_from);
       foreign = fs_get (flen + 1);
-      if (os_pread_all (fd, foreign, flen, (off_t) keep_from) < 0)
-	flen = 0;
+      if (os_pread_all (fd, foreign, flen, (off_t) keep_from) < 0) {
+	mail_log (stream, ERROR, "Can't finish interrupted rewrite of %s: "
+		  "%s (journal %s kept)", path, strerror (errno),
+		  buf_cstr (&jb));
+	fs_give ((void **) &foreign);
+	close (jfd);
+	buf_free (&dirb);
+	buf_free (&jb);
+	return -1;
+      }
     }
     if (journal_apply (jfd, fd, jh.next, jh.newlen) < 0
 	|| (flen && (os_pwrite_all (fd, foreign, flen, (off_t) jh.newlen) < 0
