@@ -298,6 +298,7 @@ static ssize_t read_input (struct client *c, void *dst, size_t len,
 	left = d < 0 ? 0 : (int) d;
       }
       r = wait_fd (c->fd_in, POLLIN, left);
+      (void) clock_check_jump ();	/* a log line at most, never an error */
       if (!r) return CLIENT_TIMEOUT;
       if (r < 0) return CLIENT_ERROR;
     }

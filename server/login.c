@@ -587,6 +587,7 @@ login_enter (const struct server_account *acct)
     enter_closed_box (acct);	/* needs root: before the drop */
     login_drop_privileges (acct);
     env_init (acct->user, "/");
+    (void) clock_check_skew ("/");	/* the mail directory, as the user */
     return;
   }
   login_drop_privileges (acct);
@@ -594,4 +595,5 @@ login_enter (const struct server_account *acct)
   if (chdir (acct->home))
     syslog (LOG_WARNING, "Cannot enter home user=%s home=%s: %s", acct->user,
 	    acct->home, strerror (errno));
+  (void) clock_check_skew (acct->home);
 }

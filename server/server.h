@@ -14,6 +14,7 @@
  *   tls.c        OpenSSL: certificates by UW's names, the TLS I/O layer
  *   pam.c        Linux-PAM logins
  *   process.c    the client's address, whether stdin is TCP
+ *   clock.c      wall-clock jumps and file-system clock skew, logged
  *
  * Every limit is in c-client/bamboo/bamboo-limits.h.
  */
@@ -560,5 +561,49 @@ void server_cb_nocritical (MAILSTREAM *stream);
  * SIGUSR2 and SIGALRM are held, so a mailbox rewrite is never cut short. */
 void server_critical_enter (void);
 void server_critical_leave (void);
+
+/* ------------------------------------------------------------ clock.c */
+
+/* The wall clock is watched, never trusted for timers; what it does is
+ * only logged (LOG_MAIL|LOG_WARNING), never an error.  See docs/time.md. */
+
+/* Where the session waits for its client (once per wakeup): compares how
+ * far CLOCK_REALTIME moved with how far CLOCK_BOOTTIME moved since the
+ * last call.  A difference of LIM_CLOCK_JUMP seconds or more is a jump,
+ * logged once per session and direction as "System clock jumped backward
+ * by N seconds (from <old> to <new>); timers are unaffected".  Returns -1
+ * or 1 when it logged a backward or forward jump now, else 0. */
+int clock_check_jump (void);
+/* The comparison itself: w holds the last reading (zeroed: none yet).
+ * Returns how far (ms) the wall clock moved beyond the steady one when
+ * that is at least LIM_CLOCK_JUMP seconds either way, else 0; *from_ms_r
+ * gets where the wall clock would be without the jump. */
+struct clock_watch {
+  int started;
+  int warned;			/* 1: backward logged, 2: forward */
+  int64_t real_ms, steady_ms;
+};
+int64_t clock_watch_step (struct clock_watch *w, int64_t real_ms,
+			  int64_t steady_ms, int64_t *from_ms_r);
+void clock_jump_message (struct buf *b, int64_t from_ms, int64_t to_ms);
+/* Tests: where clock_check_jump reads its clocks (NULL: the real ones);
+ * forgets the last reading and what was logged. */
+void clock_test_source (void (*source) (int64_t *real_ms,
+					int64_t *steady_ms));
+
+/* After login, in the user's mail directory (the home; "/" in a closed
+ * box): creates a uniquely named empty file, reads its mtime (the file
+ * system's clock) and removes it.  When that differs from now by more
+ * than LIM_CLOCK_SKEW seconds, logs "Clock skew: this host says <now>,
+ * the file system at DIR says <mtime> (N seconds ahead|behind)" and
+ * returns 1; 0 when the clocks agree; -1, silently, when the file cannot
+ * be made (a read-only home is legal).  No fsync: tens of microseconds. */
+int clock_check_skew (const char *dir);
+/* The same with "now" given (tests) */
+int clock_check_skew_at (const char *dir, time_t now);
+/* The file system's time in dir as above: 0 with *fs_r, or -1 */
+int clock_fs_time (const char *dir, time_t *fs_r);
+void clock_skew_message (struct buf *b, const char *dir, time_t now,
+			 time_t fs);
 
 #endif

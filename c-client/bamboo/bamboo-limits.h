@@ -116,4 +116,17 @@
 #define LIM_POP3_KOD_IDLE 300		/* seconds idle before a kiss of death
 					   is obeyed (UW's KODTIMEOUT) */
 
+/* Time (server/clock.c; docs/time.md).  Only warnings depend on these. */
+#define LIM_CLOCK_JUMP 30		/* seconds the wall clock must move
+					   beyond the steady clock between two
+					   checks to be logged as a jump: far
+					   above what NTP slewing (500 ppm)
+					   adds in the longest wait (30 min:
+					   0.9 s) and routine steps (< 1 s) */
+#define LIM_CLOCK_SKEW 60		/* seconds the mail file system's clock
+					   may differ from ours before a
+					   warning: NFS time stamps have 1 s
+					   grain; a minute is 1/5 of the lock
+					   staleness timeout (300 s) */
+
 #endif

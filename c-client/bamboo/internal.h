@@ -85,4 +85,22 @@ int os_fsync_path_dir (const char *path);
  * with errno */
 int os_fsync_dir (const char *dir);
 
+/* ---- UIDVALIDITY (os/uidvalidity.c) ---- */
+/* A UIDVALIDITY for a mailbox that starts a new UID series: max(time(0),
+ * the user's high-water mark + 1), recorded as the new mark in
+ * ~/.bamboo-uidvalidity under flock() before it is returned.  Never the
+ * same value twice for one user, even after the clock moved back; never
+ * fails (without a usable home the process keeps its own mark).  See
+ * docs/time.md. */
+unsigned long env_uidvalidity_next (void);
+/* The same for a UID series that lives only in memory until the mailbox
+ * is written: the mailbox file on fd has no UID data, and its messages
+ * are numbered 1..n.  Every session that finds the file in the same state
+ * (device, inode, size, mtime) gets the same value, since its UIDs are the
+ * same; any other state gets a new one.  fd < 0: as env_uidvalidity_next. */
+unsigned long env_uidvalidity_for_file (int fd);
+/* Tests: the time source (NULL: time()); also forgets the process's own
+ * mark, so each case starts from the file alone */
+void env_uidvalidity_test_clock (time_t (*now) (void));
+
 #endif

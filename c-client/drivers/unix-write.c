@@ -1435,7 +1435,7 @@ long unix_create_file (MAILSTREAM *stream, const char *path)
   struct buf dirb = BUF_INIT;
 
   memset (&t, 0, sizeof t);
-  t.uid_validity = (unsigned long) time (0);
+  t.uid_validity = env_uidvalidity_next ();
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     mail_log (stream, ERROR, "Can't create mailbox %s: %s", path,
@@ -1575,7 +1575,7 @@ long unix_append_work (MAILSTREAM *stream, char *mailbox, append_t af,
     munmap (map, (size_t) oldsize);
   }
   else {			/* empty file: start it with a pseudo-message */
-    t.uid_validity = (unsigned long) time (0);
+    t.uid_validity = env_uidvalidity_next ();
     unix_pseudo (&b, &t, (time_t) t.uid_validity, 1);
     hi.kind = 1;
     {

@@ -287,7 +287,7 @@ static int parse_cb (void *vctx, struct unix_scan_msg *sm)
     L->first = 0;
   if (c->open && idx == 0 && !c->have_data) {
     /* no uid data anywhere: a new UID validity, all UIDs new */
-    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_validity = env_uidvalidity_for_file (L->fd);
     stream->uid_last = 0;
     c->have_data = 1;
   }
@@ -564,7 +564,7 @@ static MAILSTREAM *unix_open (MAILSTREAM *stream)
       return NIL;
     }
     /* no spool file yet: an empty INBOX until mail arrives */
-    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_validity = env_uidvalidity_next ();
     stream->uid_last = 0;
     mail_exists (stream, 0);
     mail_recent (stream, 0);
@@ -597,7 +597,7 @@ static MAILSTREAM *unix_open (MAILSTREAM *stream)
     return NIL;
   }
   if (!L->parsed && !L->pseudo && stream->nmsgs == 0) {
-    stream->uid_validity = (unsigned long) time (0);
+    stream->uid_validity = env_uidvalidity_for_file (L->fd);
     stream->uid_last = 0;
   }
   {
