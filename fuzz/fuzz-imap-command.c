@@ -7,7 +7,7 @@
  * client_read_command() as a connection's byte stream, in odd-sized
  * reads, and every command read from it is parsed.
  */
-/* fuzz-link: imapd/parse.c imapd/reader.c server/client.c */
+/* fuzz-link: imapd/parse.c imapd/reader.c server/client.c server/clock.c */
 #include "fuzz.h"
 #include "../imapd/imapd.h"
 

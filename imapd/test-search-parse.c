@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include "unit.h"
+#include "test-fs.h"
 #include "imapd.h"
 #include "linkage.h"
 #include "search-parse.h"
@@ -710,6 +711,7 @@ int main (void)
   s.tag = "t";
   s.state = STATE_SELECTED;
   if (!CHECK (mkdtemp (scratch) != NULL)) return unit_done ();
+  env_init ("tester", scratch);	/* new UIDVALIDITY marks go there */
   out = tmpfile ();
   if (!CHECK (out != NULL)) return unit_done ();
   out_fd = fileno (out);
@@ -726,7 +728,7 @@ int main (void)
   }
   if (box) { unlink (box); fs_give ((void **) &box); }
   if (chain) { unlink (chain); fs_give ((void **) &chain); }
-  rmdir (scratch);
+  test_rm_rf (scratch);
   client_free (s.client);
   fclose (out);
   buf_free (&s.reply);

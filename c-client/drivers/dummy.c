@@ -181,7 +181,9 @@ dummy_visible (const char *name, int hide)
 {
   if (name[0] != '.')
     return 1;
-  if (hide)
+  /* our own bookkeeping (the UIDVALIDITY mark, rewrite journals) is never
+   * a mailbox */
+  if (hide || !strncmp (name, ".bamboo-", 8))
     return 0;
   return name[1] && (name[1] != '.' || name[2]);
 }
