@@ -46,8 +46,9 @@ void lock_sleep_ns (long ns);
 
 /* The mlock helper lock_dot runs when the spool directory is not writable.
  * NULL restores the default search (/usr/libexec/mlock, /usr/sbin/mlock,
- * /etc/mlock, first executable one); "" disables the helper.  The string
- * is copied. */
+ * /etc/mlock, first executable one); "" (or any path that is not absolute)
+ * disables the helper.  It wins over c-client.cf's "set mlock-path".  The
+ * string is copied. */
 void lock_set_mlock_path (const char *path);
 
 /* Total dotlock wait/staleness timeout in seconds, overriding

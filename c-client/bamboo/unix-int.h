@@ -143,7 +143,7 @@ struct unix_local {
   unsigned long hmsg;
   struct buf tbuf;		/* last .text result */
   unsigned long tmsg;
-  time_t lastsnarf;
+  double lastsnarf;		/* CLOCK_MONOTONIC of the last snarf */
   struct buf scratch;
 };
 

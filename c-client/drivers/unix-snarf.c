@@ -135,6 +135,7 @@ int unix_snarf (MAILSTREAM *stream)
   struct buf mk = BUF_INIT, data = BUF_INIT;
   DOTLOCK sdl, mdl;
   const char *err = NIL;
+  double mono = lock_monotonic_now ();	/* the interval: clock steps */
   time_t now = time (0);
   int sfd, moved = 0;
   off_t before;
@@ -143,9 +144,9 @@ int unix_snarf (MAILSTREAM *stream)
     return 0;
   if (interval <= 0)
     interval = 60;
-  if (L->lastsnarf && now < L->lastsnarf + interval && now >= L->lastsnarf)
+  if (L->lastsnarf > 0 && mono < L->lastsnarf + interval)
     return 0;
-  L->lastsnarf = now;
+  L->lastsnarf = mono;
   stream->snarf.time = (unsigned long) now;
   if (stat (spool, &ssb) < 0
       || (ssb.st_dev == L->dev && ssb.st_ino == L->ino))

@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 for d in ("lib", "ipop3d", "login"):
     sys.path.insert(0, os.path.join(HERE, "..", d))
@@ -66,6 +68,15 @@ def remove_lock_name(name):
 def as_account():
     """Popen keywords running a child as the account's user."""
     return dict(user=NOBODY, group=NOBODY, extra_groups=[]) if ROOT else {}
+
+
+def lab_fixture(messages):
+    """A pytest fixture giving each test a fresh Lab with these messages."""
+    @pytest.fixture
+    def lab():
+        with Lab(messages) as lab:
+            yield lab
+    return lab
 
 
 class Lab:

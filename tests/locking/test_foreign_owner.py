@@ -10,17 +10,14 @@ import subprocess
 
 import pytest
 
-from kodlab import (NOBODY, ROOT, Lab, assert_ro, assert_rw, flock_is_held,
+from kodlab import (lab_fixture, NOBODY, ROOT, Lab, assert_ro, assert_rw, flock_is_held,
                     foreign_pid, lock_content, message, readonly_lines,
                     remove_lock_name, select, trying_lines)
 
 MSGS = [message(1), message(2)]
 
 
-@pytest.fixture
-def lab():
-    with Lab(MSGS) as lab:
-        yield lab
+lab = lab_fixture(MSGS)
 
 
 def newcomer(lab):
@@ -28,6 +25,14 @@ def newcomer(lab):
     b, bpid = lab.imap_login()
     untagged, done = select(b)
     return bpid, untagged, done
+
+
+def readonly_newcomer(lab):
+    """A newcomer that must open read-only at once, kissing nobody: its
+    pid."""
+    bpid, untagged, done = newcomer(lab)
+    assert_readonly_at_once(lab, untagged, done)
+    return bpid
 
 
 def assert_readonly_at_once(lab, untagged, done):
@@ -62,8 +67,7 @@ def test_silent_owner_no_pid(lab):
     read-only at once."""
     path = lab.lock_path()
     h = lab.holder(path, write_pid=False)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     assert lock_content(path) == b""
     assert h.stop() == 0
 
@@ -95,8 +99,7 @@ def test_pids_never_signalled(lab, content):
         content = content % (h.pid if content.startswith(b"-") else dead_pid())
     with open(path, "r+b") as f:   # the holder's file, our words in it
         f.write(content)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    bpid = readonly_newcomer(lab)
     assert h.stop() == 0
     assert lab.imap_pids() == {bpid}        # and the newcomer lives
 
@@ -144,8 +147,7 @@ def test_symlink_to_a_file(lab):
     path = lab.lock_path()
     target = victim(lab, "victim")
     os.symlink(target, path)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     unchanged(target)
     assert os.readlink(path) == target
     assert path in lab.imap_text()          # syslogged (CRIT)
@@ -158,8 +160,7 @@ def test_dangling_symlink(lab):
     os.chmod(d, 0o777)                      # following it could create
     target = os.path.join(d, "created-through-the-link")
     os.symlink(target, path)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     assert not os.path.lexists(target)
     assert os.readlink(path) == target
     assert path in lab.imap_text()
@@ -169,8 +170,7 @@ def test_directory_at_lock_name(lab):
     path = lab.lock_path()
     os.mkdir(path)
     os.chmod(path, 0o777)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     assert os.path.isdir(path) and os.listdir(path) == []
     assert path in lab.imap_text()
 
@@ -180,8 +180,7 @@ def test_fifo_at_lock_name(lab):
     path = lab.lock_path()
     os.mkfifo(path, 0o666)
     os.chmod(path, 0o666)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     assert stat.S_ISFIFO(os.lstat(path).st_mode)
     assert path in lab.imap_text()
 
@@ -192,8 +191,7 @@ def test_hard_link_at_lock_name(lab):
     path = lab.lock_path()
     target = victim(lab, "linked-victim")
     os.link(target, path)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     unchanged(target)
     assert os.lstat(path).st_nlink == 2
 
@@ -205,8 +203,7 @@ def test_unopenable_lock_file(lab):
     with open(path, "wb") as f:
         f.write(b"12345")
     os.chmod(path, 0o600 if ROOT else 0)
-    bpid, untagged, done = newcomer(lab)
-    assert_readonly_at_once(lab, untagged, done)
+    readonly_newcomer(lab)
     assert lock_content(path) == b"12345"
     assert stat.S_IMODE(os.lstat(path).st_mode) == (0o600 if ROOT else 0)
     assert os.lstat(path).st_uid == os.getuid()

@@ -8,17 +8,14 @@ import stat
 
 import pytest
 
-from kodlab import (BYE_KILLED, NOBODY, READONLY_TEXT, ROOT, USER, Lab,
+from kodlab import (lab_fixture, BYE_KILLED, NOBODY, READONLY_TEXT, ROOT, USER, Lab,
                     assert_ro, assert_rw, flock_is_held, lock_content,
                     lock_name, message, select, trying_lines)
 
 MSGS = [message(1), message(2), message(3)]
 
 
-@pytest.fixture
-def lab():
-    with Lab(MSGS) as lab:
-        yield lab
+lab = lab_fixture(MSGS)
 
 
 # ------------------------------------------------------------ the owner

@@ -58,17 +58,7 @@ class Session:
 def session():
     if not os.access(preauth.IMAPD, os.X_OK):
         pytest.fail("%s is not built" % preauth.IMAPD)
-    made = []
-
-    def make(mlock_path):
-        s = Session(mlock_path)
-        made.append(s)
-        return s
-    try:
-        yield make
-    finally:
-        for s in made:
-            s.cleanup()
+    yield from preauth.made(Session, lambda s: s.cleanup())
 
 
 def warnings(replies):

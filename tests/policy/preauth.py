@@ -8,7 +8,13 @@ import shutil
 import subprocess
 import tempfile
 
+import sys
+
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+from made import made  # noqa: E402,F401  (tests/lib; also for users of this)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -94,17 +100,8 @@ def scratch_fixture(cls):
         pytest.fail("%s is not built" % IMAPD)
     if ROOT and shutil.which("setpriv") is None:
         pytest.fail("setpriv missing (util-linux)")
-    made = []
-
-    def make(*config_lines):
-        s = cls(config_lines)
-        made.append(s)
-        return s
-    try:
-        yield make
-    finally:
-        for s in made:
-            s.cleanup()
+    yield from made(lambda *config_lines: cls(config_lines),
+                    lambda s: s.cleanup())
 
 
 def ok(reply):

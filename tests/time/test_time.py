@@ -30,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "login"))
 from loginserver import (Server, FAKETIME_LIB, NOBODY, ROOT,  # noqa: E402
                          TIMEOUT)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+from made import made  # noqa: E402
 
 MESSAGE = ("From: a@example.org\r\nTo: demo@example.org\r\n"
            "Subject: %s\r\n\r\nbody %s\r\n")
@@ -72,19 +74,11 @@ class FakeServer(Server):
 
 @pytest.fixture
 def servers():
-    made = []
-
-    def make(fake_env, **kw):
-        s = FakeServer(fake_env, **kw)
-        made.append(s)
-        return s
-    try:
-        yield make
-    finally:
-        for s in made:
-            if s.tcp is not None:
-                s.tcp.stop("imapd")     # and any session left
-            s.stop()
+    def stop(s):
+        if s.tcp is not None:
+            s.tcp.stop("imapd")         # and any session left
+        s.stop()
+    yield from made(FakeServer, stop)
 
 
 def ok(reply):
