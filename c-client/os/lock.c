@@ -92,7 +92,8 @@ int lock_funlock (int fd)
  * respect each other.
  */
 #define LOCK_KOD_RETRY 15		/* seconds a newcomer waits (UW's KODRETRY) */
-#define LOCK_KOD_POLL_NS 50000000L	/* 50 ms between looks while waiting */
+#define LOCK_KOD_POLL_FIRST_NS 2000000L	/* looks while waiting: 2 ms at */
+#define LOCK_KOD_POLL_MAX_NS 100000000L	/* first, backing off to 100 ms */
 #define LOCK_TMPDIR "/tmp"
 
 static const char *session_dir = LOCK_TMPDIR;
@@ -222,6 +223,7 @@ int lock_session_acquire (MAILSTREAM *stream, int fd, int readwrite,
   struct stat sb;
   long pid, kissed = 0;
   double deadline = lock_monotonic_now () + LOCK_KOD_RETRY;
+  long pause = LOCK_KOD_POLL_FIRST_NS;
   int lfd = -1, r;
 
   ls->fd = -1;
@@ -270,7 +272,10 @@ int lock_session_acquire (MAILSTREAM *stream, int fd, int readwrite,
     }
     if (lock_monotonic_now () >= deadline)
       return session_readonly (stream);
-    lock_sleep_ns (LOCK_KOD_POLL_NS);
+    /* a kissed imapd lets go within milliseconds; a stubborn owner is
+     * not worth more than ten looks a second */
+    lock_sleep_ns (pause);
+    pause = pause * 2 > LOCK_KOD_POLL_MAX_NS ? LOCK_KOD_POLL_MAX_NS : pause * 2;
   }
   session_claim (stream, lfd);
   ls->fd = lfd;
