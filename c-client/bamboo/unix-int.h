@@ -62,6 +62,9 @@ struct unix_msg {
   unsigned int hdr_open : 1;	/* header runs to the end of the file with
 				   no empty line: shown with one added, as
 				   every rewrite writes one */
+  unsigned int ghost : 1;	/* expunged by another session, not yet
+				   reported (a reader's deferred re-read):
+				   its offsets are void */
 };
 
 /* What the scanner found in one message's header, beyond the layout */
@@ -129,6 +132,9 @@ struct unix_local {
   struct timespec mtime;	/* of the file when we last looked */
   struct unix_msg *msgs;	/* [0] is message 1 */
   unsigned long nalloc;
+  unsigned long nghost;		/* messages with .ghost set */
+  int stale;			/* rewritten elsewhere and not re-read: no
+				   offset may be trusted until the next ping */
   int pseudo;			/* file starts with the pseudo-message */
   off_t first;			/* offset of the first real message */
   /* the mailbox data as last seen on disk, to know when to rewrite it */

@@ -1379,6 +1379,51 @@ static void test_reread (void)
   lock_session_set_dir (NULL);
 }
 
+/* A reader (EXAMINE) while a writer expunges: its next FETCH must read each
+ * message's own bytes, not whatever moved to the old offsets; the message
+ * that went reads as empty; the EXPUNGE is reported at the next ping, not
+ * in the middle of a command. */
+static void test_reader_after_expunge (void)
+{
+  MAILSTREAM *a, *b;
+  PUT ("rx", T2);
+  b = mail_open (NIL, "rx", NIL);	/* give it UIDs on disk */
+  if (!CHECK (b != NIL))
+    return;
+  mail_close (b);
+  a = mail_open (NIL, "rx", OP_READONLY);
+  b = mail_open (NIL, "rx", NIL);
+  if (CHECK (a != NIL && b != NIL)) {
+    unsigned long len;
+    char *h;
+    mail_flag (b, "1", "\\Deleted", ST_SET);
+    mail_flag (b, "3", "\\Flagged", ST_SET);
+    mail_expunge (b);			/* the tail moves up */
+    n_expunged = 0;
+    h = header_of (a, 3, &len);		/* offsets of before the expunge */
+    CHECK_MEMEQ (h, len, "Subject: z\r\n\r\n", 14);
+    h = header_of (a, 2, &len);
+    CHECK (len > 0 && strstr (h, "Subject: y") != NULL);
+    h = text_of (a, 2, &len);
+    CHECK_MEMEQ (h, len, "body y\r\n", 8);
+    CHECK_INTEQ (a->nmsgs, 3);		/* nothing reported yet */
+    CHECK_INTEQ (n_expunged, 0);
+    CHECK (mail_elt (a, 3)->flagged);	/* the writer's flag, in place */
+    header_of (a, 1, &len);		/* gone: empty */
+    CHECK_INTEQ (len, 0);
+    mail_ping (a);			/* now the EXPUNGE */
+    CHECK_INTEQ (n_expunged, 1);
+    CHECK_INTEQ (a->nmsgs, 2);
+    CHECK_INTEQ (mail_uid (a, 1), 2);
+    h = header_of (a, 2, &len);
+    CHECK_MEMEQ (h, len, "Subject: z\r\n\r\n", 14);
+  }
+  if (a)
+    mail_close (a);
+  if (b)
+    mail_close (b);
+}
+
 /* The spool INBOX, and RENAME of INBOX (RFC 3501: its messages move) */
 static void test_inbox (void)
 {
@@ -1743,6 +1788,7 @@ int main (void)
   test_snarf ();
   test_status_rename_delete ();
   test_reread ();
+  test_reader_after_expunge ();
   test_hostile ();
   test_rewrite_nospace ();
   test_inbox ();

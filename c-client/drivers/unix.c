@@ -666,6 +666,66 @@ static void to_crlf (struct buf *out, const char *s, size_t n)
     buf_append (out, s, (size_t) (e - s));
 }
 
+static long unix_reread (MAILSTREAM *stream, int defer);
+static int unix_prefix_moved (MAILSTREAM *stream);
+
+/* A reader's offsets go stale when a writer rewrites the file (expunge,
+ * or flags that change a status block's length).  The writer's session
+ * lock keeps other writers out, never readers, and a reader learns of the
+ * rewrite only at its next ping; its FETCH in between would read another
+ * message's bytes.  So before reading the file, a read-only stream checks
+ * it (one fstat) and, if it was rewritten, re-reads it at once but keeps
+ * the messages that went as ghosts, reported expunged at the next ping
+ * (RFC 3501 7.4.1: not during FETCH, STORE or SEARCH).  The read itself
+ * is then done under a shared flock(), which a rewrite (exclusive) waits
+ * for.  0 when message msgno can be read (a read-only stream then holds
+ * the shared flock: unix_read_done gives it back), else -1 after logging
+ * why. */
+static int unix_moved (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  struct stat sb;
+  return !L->stale && fstat (L->fd, &sb) == 0
+    && (sb.st_size != L->parsed || sb.st_mtim.tv_sec != L->mtime.tv_sec
+	|| sb.st_mtim.tv_nsec != L->mtime.tv_nsec)
+    && (sb.st_size <= L->parsed || unix_prefix_moved (stream));
+}
+
+static int unix_fresh (MAILSTREAM *stream, unsigned long msgno)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  int tries;
+
+  for (tries = 0; stream->rdonly && tries < 3; tries++) {
+    if (unix_moved (stream))	/* outside the flock: it may replay */
+      unix_reread (stream, 1);
+    if (L->stale || L->msgs[msgno - 1].ghost
+	|| lock_flock (L->fd, LOCK_SH, unix_timeout ()) < 0)
+      break;
+    if (!unix_moved (stream))
+      return 0;			/* and nobody can move it now */
+    lock_funlock (L->fd);	/* rewritten just now: again */
+  }
+  if (L->stale) {
+    mail_log (stream, ERROR, "Mailbox %s was rewritten by another session: "
+	      "message %lu can be read after the next NOOP", stream->mailbox,
+	      msgno);
+    return -1;
+  }
+  if (L->msgs[msgno - 1].ghost) {
+    mail_log (stream, ERROR, "Message %lu was expunged by another session",
+	      msgno);
+    return -1;
+  }
+  return 0;			/* a writer, or no flock: read as before */
+}
+
+static void unix_read_done (MAILSTREAM *stream)
+{
+  if (stream->rdonly)
+    lock_funlock (UNIX_LOCAL (stream)->fd);
+}
+
 static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
 			  unsigned long *length, long flags)
 {
@@ -681,12 +741,16 @@ static char *unix_header (MAILSTREAM *stream, unsigned long msgno,
     *length = L->hbuf.len;
     return L->hbuf.data;
   }
+  if (unix_fresh (stream, msgno) < 0)
+    return "";
   m = &L->msgs[msgno - 1];
   if (read_range (L, &L->scratch, m->hdr, m->body) < 0) {
     mail_log (stream, ERROR, "Can't read message %lu of %s: %s", msgno,
 	      L->path, strerror (errno));
+    unix_read_done (stream);
     return "";
   }
+  unix_read_done (stream);
   buf_reset (&L->hbuf);
   unix_scan_visible (L->scratch.data, L->scratch.data + L->scratch.len, 1,
 		     to_crlf, &L->hbuf);
@@ -711,12 +775,16 @@ static long unix_text (MAILSTREAM *stream, unsigned long msgno, STRING *bs,
   if (!L || msgno < 1 || msgno > stream->nmsgs || L->fd < 0)
     return NIL;
   if (L->tmsg != msgno || !L->tbuf.data) {
+    if (unix_fresh (stream, msgno) < 0)
+      return NIL;
     m = &L->msgs[msgno - 1];
     if (read_range (L, &L->scratch, m->body, m->end) < 0) {
       mail_log (stream, ERROR, "Can't read message %lu of %s: %s", msgno,
 		L->path, strerror (errno));
+      unix_read_done (stream);
       return NIL;
     }
+    unix_read_done (stream);
     buf_reset (&L->tbuf);
     to_crlf (&L->tbuf, L->scratch.data, L->scratch.len);
     buf_reserve (&L->tbuf, 1);
@@ -816,13 +884,16 @@ static long unix_reread_all (MAILSTREAM *stream)
  * are reported expunged, the rest keep their numbers and any flags we
  * changed but did not write yet, new ones are added at the end.  When that
  * is impossible (new UID validity, different keywords, a UID we never had
- * in the middle) everything is read again. */
-static long unix_reread (MAILSTREAM *stream)
+ * in the middle) everything is read again.  defer (unix_fresh, in the
+ * middle of a command): nothing is expunged; messages that went stay as
+ * ghosts, and where everything would be read again the stream is only
+ * marked stale; the next ping finishes the job. */
+static long unix_reread (MAILSTREAM *stream, int defer)
 {
   struct unix_local *L = UNIX_LOCAL (stream), *TL;
   MAILSTREAM *t;
   mailcache_t cache = (mailcache_t) mail_parameters (NIL, GET_CACHE, NIL);
-  unsigned long n = stream->nmsgs, tn, i, j, kept = 0;
+  unsigned long n = stream->nmsgs, tn, i, j, kept = 0, *map = NIL;
   char *gone;
   struct stat sb;
   int f;
@@ -848,6 +919,10 @@ static long unix_reread (MAILSTREAM *stream)
       || TL->dev != L->dev || TL->ino != L->ino) {
     if (t)
       mail_close (t);
+    if (defer) {
+      L->stale = 1;
+      return T;
+    }
     return unix_reread_all (stream);
   }
   tn = t->nmsgs;
@@ -873,24 +948,32 @@ static long unix_reread (MAILSTREAM *stream)
     else
       gone[i] = 1;
   }
-  /* report what went away, renumbering as we go */
-  mail_expunged_many (stream, gone);
-  fs_give ((void **) &gone);
+  if (defer) {			/* the gone stay as ghosts, numbers keep */
+    map = fs_get ((tn + 1) * sizeof *map);
+    for (i = 1, j = 1; i <= n; i++)
+      if (!gone[i])
+	map[j++] = i;
+    for (; j <= tn; j++)
+      map[j] = n + j - kept;
+  }
+  else				/* report what went away, renumbering */
+    mail_expunged_many (stream, gone);
   /* survivors: new offsets; flags from the file unless we changed them */
   for (i = 1; i <= tn; i++) {
     MESSAGECACHE *te = mail_elt (t, i), *elt;
+    unsigned long at = map ? map[i] : i;	/* our number for it */
     if (i <= kept) {
-      elt = mail_elt (stream, i);
+      elt = mail_elt (stream, at);
       if (!elt->private.dirty && (elt_flags_differ (elt, te)
 				  || elt->user_flags != te->user_flags)) {
 	copy_sysflags (elt, te);
 	elt->user_flags = te->user_flags;
-	mail_flags_changed (stream, i);	/* another session's STORE */
+	mail_flags_changed (stream, at);	/* another session's STORE */
       }
       elt->rfc822_size = te->rfc822_size;
     }
     else {			/* new mail */
-      elt = (MESSAGECACHE *) (*cache) (stream, i, CH_MAKEELT);
+      elt = (MESSAGECACHE *) (*cache) (stream, at, CH_MAKEELT);
       elt->private.uid = te->private.uid;
       copy_sysflags (elt, te);
       elt->recent = te->recent;
@@ -905,13 +988,29 @@ static long unix_reread (MAILSTREAM *stream)
 	stream->recent++;
     }
   }
-  /* take over the scratch stream's index */
+  /* take over the scratch stream's index (with the ghosts in place) */
+  if (map) {
+    struct unix_msg *all = fs_get ((n + tn - kept + 1) * sizeof *all);
+    L->nghost = 0;
+    for (i = 1; i <= n; i++)
+      if (gone[i]) {
+	all[i - 1] = L->msgs[i - 1];
+	all[i - 1].ghost = 1;
+	L->nghost++;
+      }
+    for (j = 1; j <= tn; j++)
+      all[map[j] - 1] = TL->msgs[j - 1];
+    fs_give ((void **) &TL->msgs);
+    TL->msgs = all;
+    TL->nalloc = n + tn - kept + 1;
+  }
   if (L->msgs)
     fs_give ((void **) &L->msgs);
   L->msgs = TL->msgs;
   L->nalloc = TL->nalloc;
   TL->msgs = NIL;
   TL->nalloc = 0;
+  fs_give ((void **) &gone);
   L->parsed = TL->parsed;
   L->mtime = TL->mtime;
   L->pseudo = TL->pseudo;
@@ -930,11 +1029,34 @@ static long unix_reread (MAILSTREAM *stream)
   L->hmsg = L->tmsg = 0;
   mail_close (t);
   if (tn > kept)
-    mail_exists (stream, tn);
+    mail_exists (stream, map ? n + tn - kept : tn);
+  if (map)
+    fs_give ((void **) &map);
   return T;
 all:
   mail_close (t);
+  if (defer) {
+    L->stale = 1;
+    return T;
+  }
   return unix_reread_all (stream);
+}
+
+/* Did someone rewrite what we already know (rather than only append)?  A
+ * different UID validity on disk, or no From_ line where our last message
+ * starts. */
+static int unix_prefix_moved (MAILSTREAM *stream)
+{
+  struct unix_local *L = UNIX_LOCAL (stream);
+  unsigned long i = stream->nmsgs;
+  char tmp[8];
+
+  if (L->disk_validity && unix_head_validity (L->fd) != L->disk_validity)
+    return 1;
+  while (i && L->msgs[i - 1].ghost)
+    i--;
+  return i && (pread (L->fd, tmp, 5, L->msgs[i - 1].from) != 5
+	       || memcmp (tmp, "From ", 5));
 }
 
 static long unix_ping (MAILSTREAM *stream)
@@ -946,6 +1068,11 @@ static long unix_ping (MAILSTREAM *stream)
 
   if (!L)
     return NIL;
+  if (L->nghost || L->stale) {	/* a re-read put off in mid-command */
+    L->nghost = 0;
+    L->stale = 0;
+    return unix_reread (stream, 0);
+  }
   if (L->inbox_snarf)
     unix_snarf (stream);
   if (L->fd < 0) {		/* INBOX spool that did not exist */
@@ -970,13 +1097,13 @@ static long unix_ping (MAILSTREAM *stream)
     return NIL;
   }
   if (sb.st_ino != L->ino || sb.st_dev != L->dev)
-    return unix_reread (stream);	/* replaced by rename */
+    return unix_reread (stream, 0);	/* replaced by rename */
   if (sb.st_size == L->parsed
       && sb.st_mtim.tv_sec == L->mtime.tv_sec
       && sb.st_mtim.tv_nsec == L->mtime.tv_nsec)
     return T;			/* nothing new */
   if (sb.st_size < L->parsed)
-    return unix_reread (stream);
+    return unix_reread (stream, 0);
   if (!stream->rdonly && unix_journal_pending (L->path, L->dev, L->ino)) {
     if (unix_lock_ex (stream, &dl) < 0)	/* recovers under the lock */
       return T;
@@ -985,30 +1112,19 @@ static long unix_ping (MAILSTREAM *stream)
   /* Same size, new mtime: rewritten in place (another session's flag
    * update fits UW's padding), so only a re-read shows its flags. */
   if (sb.st_size == L->parsed)
-    return unix_reread (stream);
+    return unix_reread (stream, 0);
   if (lock_sh (stream, &dl) < 0)
     return T;
-  /* did someone rewrite what we already know?  A different UID validity
-   * on disk, or no From_ line where our last message starts */
-  if (L->disk_validity && unix_head_validity (L->fd) != L->disk_validity) {
+  if (unix_prefix_moved (stream)) {
     lock_funlock (L->fd);
     lock_undot (&dl);
-    return unix_reread (stream);
-  }
-  if (stream->nmsgs) {
-    struct unix_msg *m = &L->msgs[stream->nmsgs - 1];
-    char tmp[8];
-    if (pread (L->fd, tmp, 5, m->from) != 5 || memcmp (tmp, "From ", 5)) {
-      lock_funlock (L->fd);
-      lock_undot (&dl);
-      return unix_reread (stream);
-    }
+    return unix_reread (stream, 0);
   }
   r = unix_parse (stream, 0);
   lock_funlock (L->fd);
   lock_undot (&dl);
   if (r < 0)
-    return unix_reread (stream);
+    return unix_reread (stream, 0);
   return T;
 }
 
