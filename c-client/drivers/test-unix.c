@@ -1278,6 +1278,16 @@ static void test_status_rename_delete (void)
 }
 
 
+/* One read/write open and close: the mailbox gets its UIDs on disk */
+static int give_uids (const char *name)
+{
+  MAILSTREAM *s = mail_open (NIL, (char *) name, NIL);
+  if (!CHECK (s != NIL))
+    return 0;
+  mail_close (s);
+  return 1;
+}
+
 /* Another process rewrites the mailbox: ping notices and re-reads, keeping
  * numbers of survivors and flags changed here but not yet written.  Two
  * read/write streams of one process would meet the session lock (the second
@@ -1287,10 +1297,8 @@ static void reread_work (void)
 {
   MAILSTREAM *a, *b;
   PUT ("rr", T2);
-  a = mail_open (NIL, "rr", NIL);	/* give it UIDs on disk */
-  if (!CHECK (a != NIL))
+  if (!give_uids ("rr"))
     return;
-  mail_close (a);
   a = mail_open (NIL, "rr", NIL);
   if (!CHECK (a != NIL))
     return;
@@ -1387,10 +1395,8 @@ static void test_reader_after_expunge (void)
 {
   MAILSTREAM *a, *b;
   PUT ("rx", T2);
-  b = mail_open (NIL, "rx", NIL);	/* give it UIDs on disk */
-  if (!CHECK (b != NIL))
+  if (!give_uids ("rx"))
     return;
-  mail_close (b);
   a = mail_open (NIL, "rx", OP_READONLY);
   b = mail_open (NIL, "rx", NIL);
   if (CHECK (a != NIL && b != NIL)) {
