@@ -9,10 +9,15 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "ipop3d"))
+from popserver import faketime_prefix  # noqa: E402
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -162,7 +167,10 @@ def test_idle_autologout(session):
     the client.  libfaketime runs imapd's clocks 1000 times fast, so this
     takes a few seconds; the mailbox is saved on the way out."""
     start, inbox = session
-    p = start(("faketime", "-f", "+0 x1000"))
+    # libfaketime preloaded, not the faketime(1) wrapper, whose named
+    # semaphore (by pid) is left behind when a wrapper is killed, and makes a
+    # later wrapper with the same pid fail at once ("sem_open: File exists")
+    p = start(tuple(faketime_prefix(1000)))
     flag_and_wait(p)
     p.stdin.write(b"c IDLE\r\n")
     p.stdin.flush()
