@@ -46,7 +46,7 @@ void lock_sleep_ns (long ns);
 
 /* The mlock helper lock_dot runs when the spool directory is not writable.
  * NULL restores the default search (/usr/libexec/mlock, /usr/sbin/mlock,
- * /etc/mlock, first executable one); "" (or any path that is not absolute)
+ * /etc/mlock, then the installed sbindir's: first executable one); "" (or any path that is not absolute)
  * disables the helper.  It wins over c-client.cf's "set mlock-path".  The
  * string is copied. */
 void lock_set_mlock_path (const char *path);

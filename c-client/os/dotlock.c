@@ -41,8 +41,20 @@
 #define DOT_POLL_MAX_NS 500000000L	/* 0.5 s */
 #define DOT_MLOCK_GRACE 30		/* seconds mlock may take beyond ours */
 
+#if defined __has_include
+# if __has_include("bamboo-config.h")
+#  include "bamboo-config.h"
+# endif
+#endif
+
+/* UW's places, then where "make install" puts ours (PREFIX=/usr/local by
+ * default, which UW's search would miss) */
 static const char *const dot_mlock_defaults[] = {
-  "/usr/libexec/mlock", "/usr/sbin/mlock", "/etc/mlock", NULL
+  "/usr/libexec/mlock", "/usr/sbin/mlock", "/etc/mlock",
+#ifdef BAMBOO_SBINDIR
+  BAMBOO_SBINDIR "/mlock",
+#endif
+  NULL
 };
 
 static char *dot_mlock_path;		/* NULL: defaults; "": disabled */
