@@ -3,7 +3,8 @@
  * the spool directory.  Setgid mail; c-client's dotlock code runs it as
  * "mlock FD PATH" (mailbox open on FD, stdin/stdout on pipes).  It says "+"
  * once it holds the lock, and removes it when a byte or EOF arrives on stdin.
- * The lock is the library's own lock_dot().  See mlock.8, docs/mlock.md.
+ * The lock is the library's own lock_dot(); the argument checks are in
+ * args.c.  See mlock.8, docs/mlock.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 #include "c-client.h"
 #include "lock.h"
+#include "mlock-args.h"
 
 enum {
   MLOCK_OK = 0,
@@ -71,34 +73,6 @@ static void sanitise (void)
   openlog ("mlock", LOG_PID, LOG_MAIL);
 }
 
-/* A plain decimal number >= 3: no sign, no blanks, no junk, no overflow. */
-static int parse_fd (const char *s)
-{
-  const char *p;
-  long n = 0;
-
-  for (p = s; *p >= '0' && *p <= '9' && n <= INT_MAX; p++)
-    n = n * 10 + (*p - '0');
-  return p == s || *p || n > INT_MAX || n < 3 ? -1 : (int) n;
-}
-
-/* Absolute, no empty, "." or ".." component, and "<path>.lock" fits. */
-static const char *path_problem (const char *path)
-{
-  const char *p, *c;
-
-  if (path[0] != '/')
-    return "is not absolute";
-  if (strlen (path) > PATH_MAX - 6)
-    return "is too long";
-  for (p = path; *p == '/'; p = c) {
-    size_t n = (size_t) ((c = strchrnul (p + 1, '/')) - p - 1);
-    if (n == 0 || (n <= 2 && !strncmp (p + 1, "..", n)))
-      return "has an empty, \".\" or \"..\" component";
-  }
-  return NULL;
-}
-
 /* Enter PATH's directory (so no later rename of a directory above can move
  * the lock elsewhere) and check that its last component is the regular file
  * open on fd.  Returns that component, or NULL after saying why not. */
@@ -134,11 +108,11 @@ int main (int argc, char **argv)
   int fd;
 
   sanitise ();
-  if (argc != 3 || (fd = parse_fd (argv[1])) < 0) {
+  if (argc != 3 || (fd = mlock_parse_fd (argv[1])) < 0) {
     say ("usage: mlock FD /ABSOLUTE/PATH (FD a decimal number >= 3)");
     return MLOCK_USAGE;
   }
-  if ((why = path_problem (argv[2]))) {
+  if ((why = mlock_path_problem (argv[2]))) {
     say ("path %.200s %s", argv[2], why);
     return MLOCK_USAGE;
   }
