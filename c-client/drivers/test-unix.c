@@ -1430,6 +1430,72 @@ static void test_reader_after_expunge (void)
     mail_close (b);
 }
 
+/* The owner we kiss dies in mid-rewrite (killed while saving its flags on
+ * the way out): its journal is complete, the file not yet changed, and its
+ * session lock is free the moment it is dead.  The newcomer must finish
+ * that rewrite before it reads the file, not after (its own rewrite would
+ * then find the file changed under it and refuse: "changed unexpectedly"). */
+static volatile sig_atomic_t kissed_child;
+static void child_kissed (int sig)
+{
+  (void) sig;
+  kissed_child = 1;
+}
+
+static void test_kissed_owner_dies_mid_rewrite (void)
+{
+  static const char z[] = "From a@b Mon May  7 20:54:32 2001\nSubject: z\n"
+    "\nbody z\n";
+  const char *ystart = strstr (T2, "\nFrom a@b Mon May  7 20:54:31") + 1;
+  off_t off = ystart - T2;
+  uint64_t oldlen = sizeof T2 - 1, newlen = (uint64_t) off + sizeof z - 1;
+  int up[2];
+  char c = 0;
+  pid_t pid;
+
+  PUT ("kd", T2);
+  if (!CHECK (pipe (up) == 0))
+    return;
+  pid = fork ();
+  if (pid == 0) {
+    MAILSTREAM *o;
+    signal (SIGUSR2, child_kissed);
+    o = mail_open (NIL, "kd", NIL);
+    c = o && !o->rdonly ? '+' : '-';
+    (void) write (up[1], &c, 1);
+    for (int i = 0; i < 1000 && !kissed_child; i++)
+      usleep (10000);
+    /* "expunge y" journaled, nothing applied yet: then killed */
+    write_journal_v ("kd", off, z, oldlen, newlen, 0, 3,
+		     jsum2 ((const unsigned char *) T2 + newlen,
+			    (size_t) (oldlen - newlen)));
+    _exit (0);
+  }
+  close (up[1]);
+  CHECK (read (up[0], &c, 1) == 1 && c == '+');
+  close (up[0]);
+  {
+    MAILSTREAM *s = mail_open (NIL, "kd", NIL);
+    int status;
+    waitpid (pid, &status, 0);
+    if (CHECK (s != NIL)) {
+      unsigned long len;
+      CHECK (!s->rdonly);
+      CHECK_INTEQ (s->nmsgs, 2);		/* the owner's expunge, finished */
+      if (s->nmsgs == 2) {
+	char *h = header_of (s, 2, &len);
+	CHECK_MEMEQ (h, len, "Subject: z\r\n\r\n", 14);
+      }
+      mail_flag (s, "1", "\\Seen", ST_SET);
+      lastlog[0] = '\0';
+      mail_check (s);				/* and it can write */
+      CHECK (strstr (lastlog, "changed unexpectedly") == NULL);
+      mail_close (s);
+    }
+  }
+  CHECK (!journal_exists ("kd"));
+}
+
 /* The spool INBOX, and RENAME of INBOX (RFC 3501: its messages move) */
 static void test_inbox (void)
 {
@@ -1795,6 +1861,7 @@ int main (void)
   test_status_rename_delete ();
   test_reread ();
   test_reader_after_expunge ();
+  test_kissed_owner_dies_mid_rewrite ();
   test_hostile ();
   test_rewrite_nospace ();
   test_inbox ();

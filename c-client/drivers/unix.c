@@ -579,6 +579,15 @@ static MAILSTREAM *unix_open (MAILSTREAM *stream)
   /* another session has it read/write and would not go: we may read it */
   if (!stream->rdonly && lock_session_acquire (stream, L->fd, 1, &L->ls) < 0)
     stream->rdonly = T;
+  /* the owner we waited for may have died in mid-rewrite (killed while
+   * it saved its flags on the way out): finish that before reading */
+  if (!stream->rdonly && unix_journal_pending (L->path, L->dev, L->ino)) {
+    if (unix_lock_ex (stream, &dl) < 0) {
+      unix_free_local (stream);
+      return NIL;
+    }
+    unix_unlock (stream, &dl);
+  }
   stream->perm_seen = stream->perm_deleted = stream->perm_flagged =
     stream->perm_answered = stream->perm_draft = stream->rdonly ? NIL : T;
   stream->perm_user_flags = stream->rdonly ? 0 : 0xffffffffUL;
