@@ -70,7 +70,6 @@ import os
 import poplib
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -79,6 +78,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from tcpserver import Tcpserver, free_port  # noqa: E402  (tests/lib)
+from lineconn import LineConn  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -226,40 +226,17 @@ def parse_mbox(data):
     return msgs
 
 
-class RawSession:
+class RawSession(LineConn):
     """A raw POP3 connection.  Every read has a timeout; lines are bytes
     with the CRLF cut unless said otherwise."""
+    encoding = "latin-1"
 
     def __init__(self, port, timeout=TIMEOUT, read_greeting=True):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout)
-        self.sock.settimeout(timeout)
-        self.buf = b""
+        super().__init__("127.0.0.1", port, timeout)
         self.greeting = self.readline() if read_greeting else None
 
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode("latin-1")
-        self.sock.sendall(data)
-
-    def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise EOFError("server closed the connection; unread %r" % self.buf[-200:])
-        self.buf += data
-
-    def readline_raw(self):
-        """One line including its line end (CRLF or LF)."""
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                line, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-                return line
-            self._fill()
-
     def readline(self):
-        line = self.readline_raw()
-        assert line.endswith(b"\r\n"), "line without CRLF: %r" % line
-        return line[:-2]
+        return self.readline_crlf()
 
     def reply(self):
         """The next one-line reply as str (latin-1), CRLF cut."""
@@ -303,31 +280,7 @@ class RawSession:
         return r
 
     def read_to_eof(self, timeout=TIMEOUT):
-        """Everything until the server closes the connection (bytes)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                raise AssertionError("server did not close within %ss; got %r"
-                                     % (timeout, self.buf[-500:]))
-            if not data:
-                out, self.buf = self.buf, b""
-                return out
-            self.buf += data
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return super().read_to_eof(timeout)
 
 
 def unstuff(raw):

@@ -43,16 +43,15 @@ import hmac
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import tempfile
-import time
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from tcpserver import Tcpserver  # noqa: E402  (tests/lib)
+from lineconn import LineConn  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -191,38 +190,19 @@ def peer_cn(sslsock):
 
 # ------------------------------------------------------------ connections
 
-class Conn:
+class Conn(LineConn):
     """A line-oriented connection; TLS can start at any point."""
+    reset_is_close = True       # a TLS alert or reset is how some servers end
 
     def __init__(self, address, port, tls_ctx=None, hostname="localhost",
                  timeout=TIMEOUT):
-        self.sock = socket.create_connection((address, port), timeout)
-        self.sock.settimeout(timeout)
-        self.buf = b""
+        super().__init__(address, port, timeout)
         if tls_ctx is not None:
             self.sock = tls_ctx.wrap_socket(self.sock, server_hostname=hostname)
 
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        self.sock.sendall(data)
-
-    def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise EOFError("server closed the connection; unread %r"
-                           % self.buf[-300:])
-        self.buf += data
-
     def readline(self):
         """One line as str, CRLF cut (the server must end lines in CRLF)."""
-        while True:
-            i = self.buf.find(b"\n")
-            if i >= 0:
-                line, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-                assert line.endswith(b"\r\n"), "line without CRLF: %r" % line
-                return line[:-2].decode("utf-8", "replace")
-            self._fill()
+        return self.readline_crlf().decode("utf-8", "replace")
 
     def starttls(self, ctx, hostname="localhost"):
         assert not self.buf, "unread bytes before TLS: %r" % self.buf
@@ -230,36 +210,7 @@ class Conn:
         return self.sock
 
     def read_to_eof(self, timeout=TIMEOUT):
-        """Everything until the server closes (bytes); a reset counts as
-        the close."""
-        deadline = time.monotonic() + timeout
-        out = self.buf
-        self.buf = b""
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, "server did not close; got %r" % out[-300:]
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                raise AssertionError("server did not close; got %r" % out[-300:])
-            except (ConnectionResetError, ssl.SSLError):
-                return out
-            if not data:
-                return out
-            out += data
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        return super().read_to_eof(timeout)
 
 
 class ImapConn(Conn):
