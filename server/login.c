@@ -37,17 +37,6 @@
 
 #define ACCOUNT_FIELDS 7
 
-void
-login_account_free (struct server_account *acct)
-{
-  if (acct->user)
-    fs_give ((void **) &acct->user);
-  if (acct->home)
-    fs_give ((void **) &acct->home);
-  acct->uid = 0;
-  acct->gid = 0;
-}
-
 /* Compare without an early exit, so the time taken does not say how much
  * of a hash matched. */
 static int

@@ -163,15 +163,17 @@ callback_status (int r, const char *err, const char **error_r)
 		 error_r);
 }
 
-static void
-account_clear (struct server_account *a)
+/* Shared by every login source; it lives here, the lowest module that
+ * fills an account, so that sasl.c links alone (its fuzz target). */
+void
+login_account_free (struct server_account *acct)
 {
-  if (a->user)
-    fs_give ((void **) &a->user);
-  if (a->home)
-    fs_give ((void **) &a->home);
-  a->uid = 0;
-  a->gid = 0;
+  if (acct->user)
+    fs_give ((void **) &acct->user);
+  if (acct->home)
+    fs_give ((void **) &acct->home);
+  acct->uid = 0;
+  acct->gid = 0;
 }
 
 /* The name sasl_user() reports, at most LIM_SASL_NAME bytes of it */
@@ -846,7 +848,7 @@ sasl_step (struct sasl_exchange *x, const unsigned char *in, size_t len,
     memset (&x->acct, 0, sizeof x->acct);
   }
   else {
-    account_clear (&x->acct);
+    login_account_free (&x->acct);
     buf_reset (out);
   }
   return st;
@@ -876,7 +878,7 @@ sasl_free (struct sasl_exchange *x)
   if (!x)
     return;
   OPENSSL_cleanse (x->salted, sizeof x->salted);
-  account_clear (&x->acct);
+  login_account_free (&x->acct);
   buf_free (&x->user);
   buf_free (&x->text);
   buf_free (&x->gs2);
