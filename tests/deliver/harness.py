@@ -11,7 +11,6 @@ before it>".  Some bodies hold lines starting with "From " (stored quoted
 as ">From "), some have no final newline.  So a message read back can be
 compared with what was delivered, byte for byte, from its id alone.
 """
-import errno
 import fcntl
 import hashlib
 import os

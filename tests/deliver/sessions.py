@@ -5,7 +5,6 @@ Every session may be killed with SIGKILL at a random moment; sessions
 count what the session lock did to them (kiss of death, [READ-ONLY],
 [IN-USE]).  Content read back is checked against harness.body()."""
 import os
-import random
 import re
 import select
 import signal

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "ipop3d"))
 from harness import FORMATS, StaleLocks, body_problem, unquote_from  # noqa: E402
 from popserver import IMAPD, NOBODY, PASSWORD, ROOT, Server  # noqa: E402
 import sessions  # noqa: E402
-from sessions import Gone, Imap, Stats, fetch_items  # noqa: E402
+from sessions import Imap, Stats, fetch_items  # noqa: E402
 
 MESSAGES = int(os.environ.get("DELIVER_MESSAGES", "2000"))
 SEED = int(os.environ.get("DELIVER_SEED") or random.SystemRandom().randrange(1 << 31))

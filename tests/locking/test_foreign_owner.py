@@ -10,9 +10,9 @@ import subprocess
 
 import pytest
 
-from kodlab import (lab_fixture, NOBODY, ROOT, Lab, assert_ro, assert_rw, flock_is_held,
-                    foreign_pid, lock_content, message, readonly_lines,
-                    remove_lock_name, select, trying_lines)
+from kodlab import (NOBODY, ROOT, assert_ro, assert_rw, flock_is_held,
+                    foreign_pid, lab_fixture, lock_content, message,
+                    readonly_lines, remove_lock_name, select, trying_lines)
 
 MSGS = [message(1), message(2)]
 

@@ -6,11 +6,9 @@ import os
 import re
 import stat
 
-import pytest
-
-from kodlab import (lab_fixture, BYE_KILLED, NOBODY, READONLY_TEXT, ROOT, USER, Lab,
-                    assert_ro, assert_rw, flock_is_held, lock_content,
-                    lock_name, message, select, trying_lines)
+from kodlab import (BYE_KILLED, NOBODY, READONLY_TEXT, ROOT, USER,
+                    assert_ro, assert_rw, flock_is_held, lab_fixture,
+                    lock_content, lock_name, message, select, trying_lines)
 
 MSGS = [message(1), message(2), message(3)]
 

@@ -402,6 +402,23 @@ class Server:
 
 # ------------------------------------------------------------ SASL clients
 
+def servers_by_name(certs, table):
+    """A module fixture's body: get(name) starts table[name] = (program,
+    Server keywords) the first time it is asked for; all stop at the end."""
+    started = {}
+
+    def get(name):
+        if name not in started:
+            prog, kw = table[name]
+            started[name] = Server(prog, certs, **kw)
+        return started[name]
+    try:
+        yield get
+    finally:
+        for s in started.values():
+            s.stop()
+
+
 class Plain:
     def __init__(self, user, password, authz=""):
         self.msg = ("%s\0%s\0%s" % (authz, user, password)).encode()

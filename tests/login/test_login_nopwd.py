@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from loginserver import (PASSWORD, TIMEOUT, CramMD5, Plain, Server, b64,
+from loginserver import (PASSWORD, TIMEOUT, CramMD5, Plain, b64,
+                         servers_by_name,
                          run_sasl)
 
 SECRET = "cram secret"
@@ -33,16 +34,7 @@ SERVERS = {
 
 @pytest.fixture(scope="module")
 def srv(certs):
-    started = {}
-
-    def get(name):
-        if name not in started:
-            prog, kw = SERVERS[name]
-            started[name] = Server(prog, certs, **kw)
-        return started[name]
-    yield get
-    for s in started.values():
-        s.stop()
+    yield from servers_by_name(certs, SERVERS)
 
 
 def tagged_text(line):

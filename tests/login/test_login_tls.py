@@ -12,7 +12,7 @@ import warnings
 
 import pytest
 
-from loginserver import PASSWORD, TIMEOUT, Server, peer_cn
+from loginserver import PASSWORD, TIMEOUT, peer_cn, servers_by_name
 
 SERVERS = {
     # name: (program, Server keyword arguments)
@@ -33,16 +33,7 @@ SERVERS = {
 
 @pytest.fixture(scope="module")
 def srv(certs):
-    started = {}
-
-    def get(name):
-        if name not in started:
-            prog, kw = SERVERS[name]
-            started[name] = Server(prog, certs, **kw)
-        return started[name]
-    yield get
-    for s in started.values():
-        s.stop()
+    yield from servers_by_name(certs, SERVERS)
 
 
 def session_status(server, pid):

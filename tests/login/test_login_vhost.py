@@ -20,7 +20,7 @@ import tempfile
 
 import pytest
 
-from loginserver import EC, PASSWORD, TIMEOUT, Server, peer_cn
+from loginserver import EC, PASSWORD, Server, peer_cn
 
 HOSTNAME = "host.fallback.test"     # the configured local-host
 CONFIG = ("set local-host " + HOSTNAME,)
