@@ -79,6 +79,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from tcpserver import Tcpserver, free_port  # noqa: E402  (tests/lib)
 from lineconn import LineConn  # noqa: E402  (tests/lib)
+from accounts import write_accounts, write_secrets  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -335,28 +336,12 @@ class Server:
         self.config_file = os.path.join(self.scratch, "c-client.cf")
         with open(self.config_file, "w") as f:
             f.write("set mail-spool-directory %s\n" % self.spool)
-        h = make_hash(self.password)
-        lines = ["# test accounts"]
-        for user in self.accounts:
-            home = os.path.join(self.scratch, "home-" + user)
-            os.mkdir(home)
-            self._own(home)
-            lines.append("%s:%s:%d:%d:Test %s:%s:/bin/sh"
-                         % (user, h, self.uid, self.gid, user, home))
-        self.passwd_file = os.path.join(self.scratch, "passwd")
-        with open(self.passwd_file, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        os.chmod(self.passwd_file, 0o644)
+        self.passwd_file = write_accounts(self.scratch, self.accounts,
+                                          make_hash(self.password), self.uid,
+                                          self.gid, self._own)
         for user, box in mailboxes.items():
             self.write_mailbox(user, box)
-        self.secrets_file = None
-        if secrets is not None:
-            self.secrets_file = os.path.join(self.scratch, "cram-md5.pwd")
-            with open(self.secrets_file, "w") as f:
-                f.write("# test secrets\n")
-                for user, secret in secrets.items():
-                    f.write("%s\t%s\n" % (user, secret))
-            os.chmod(self.secrets_file, 0o600)
+        self.secrets_file = write_secrets(self.scratch, secrets)
 
     def write_mailbox(self, user, box):
         """(Re)write the user's spool file: box is raw mbox bytes or a list

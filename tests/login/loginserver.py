@@ -52,6 +52,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 from tcpserver import Tcpserver  # noqa: E402  (tests/lib)
 from lineconn import LineConn  # noqa: E402  (tests/lib)
+from accounts import write_accounts, write_secrets  # noqa: E402  (tests/lib)
 
 TOP = os.environ.get("TOP") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -308,31 +309,16 @@ class Server:
             f.write("set mail-spool-directory %s\n" % self.spool)
             for line in config_lines:
                 f.write(line + "\n")
-        h = make_hash()
-        lines = []
+        self.passwd_file = write_accounts(self.scratch, ACCOUNTS, make_hash(),
+                                          self.uid, self.gid, self._own)
         for user in ACCOUNTS:
-            home = os.path.join(self.scratch, "home-" + user)
-            os.mkdir(home)
-            self._own(home)
             box = os.path.join(self.spool, user)
             with open(box, "wb") as f:
                 f.write(b"From a@example.org Mon Jan  1 10:00:00 2024\n"
                         b"Subject: one\n\nbody\n")
             os.chmod(box, 0o600)
             self._own(box)
-            lines.append("%s:%s:%d:%d:Test:%s:/bin/sh"
-                         % (user, h, self.uid, self.gid, home))
-        self.passwd_file = os.path.join(self.scratch, "passwd")
-        with open(self.passwd_file, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        self.secrets_file = None
-        if secrets is not None:
-            self.secrets_file = os.path.join(self.scratch, "cram-md5.pwd")
-            with open(self.secrets_file, "w") as f:
-                f.write("# test secrets\n")
-                for user, secret in secrets.items():
-                    f.write("%s\t%s\n" % (user, secret))
-            os.chmod(self.secrets_file, 0o600)
+        self.secrets_file = write_secrets(self.scratch, secrets)
         self.anonymous_file = os.path.join(self.scratch, "anonymous.newsgroups")
         if anonymous:
             open(self.anonymous_file, "w").close()
