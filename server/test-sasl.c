@@ -494,15 +494,25 @@ cram_rfc (void)
   return x;
 }
 
+/* The last step of exchange x: in gives want; a failure hands out no
+ * account and no message */
+static void
+last_step_expect (struct sasl_exchange *x, const char *in,
+		  enum sasl_status want)
+{
+  CHECK_INTEQ (step (x, in), want);
+  if (want != SASL_OK) {
+    CHECK (got.user == NULL);
+    CHECK_INTEQ (out.len, 0);
+  }
+  login_account_free (&got);
+  sasl_free (x);
+}
+
 static void
 cram_expect (const char *response, enum sasl_status want)
 {
-  struct sasl_exchange *x = cram_rfc ();
-  CHECK_INTEQ (step (x, response), want);
-  if (want != SASL_OK)
-    CHECK (got.user == NULL);
-  login_account_free (&got);
-  sasl_free (x);
+  last_step_expect (cram_rfc (), response, want);
 }
 
 static void
@@ -675,14 +685,7 @@ scram_rfc (void)
 static void
 scram_final_expect (const char *final, enum sasl_status want)
 {
-  struct sasl_exchange *x = scram_rfc ();
-  CHECK_INTEQ (step (x, final), want);
-  if (want != SASL_OK) {
-    CHECK (got.user == NULL);
-    CHECK_INTEQ (out.len, 0);
-  }
-  login_account_free (&got);
-  sasl_free (x);
+  last_step_expect (scram_rfc (), final, want);
 }
 
 /* A whole exchange with our own client: seed for the random, the
