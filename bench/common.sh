@@ -45,3 +45,21 @@ bench_user() {
 		as_user() { (cd "$home" && "$@"); }
 	fi
 }
+
+# bench_account: $bench_uid/$bench_gid, the account the servers run as
+# (nobody as root, else ourselves), and own PATH... to give it files
+bench_account() {
+	if [ "$(id -u)" -eq 0 ]; then
+		bench_uid=65534
+		bench_gid=65534
+	else
+		bench_uid=$(id -u)
+		bench_gid=$(id -g)
+	fi
+}
+own() { [ "$(id -u)" -ne 0 ] || chown "$bench_uid:$bench_gid" "$@"; }
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on just now
+free_port() {
+	"${PY:-/usr/bin/python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

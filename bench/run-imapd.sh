@@ -49,17 +49,13 @@ cleanup() {
 	rm -rf "$home"
 }
 trap cleanup EXIT
+bench_account
 if [ "$(id -u)" -eq 0 ]; then
-	bench_uid=65534
-	bench_gid=65534
 	chown -R "$bench_uid:$bench_gid" "$home"
 	user_cmd=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 else
-	bench_uid=$(id -u)
-	bench_gid=$(id -g)
 	user_cmd=()
 fi
-own() { [ "$(id -u)" -ne 0 ] || chown "$bench_uid:$bench_gid" "$@"; }
 # imapd in the pipe test mode as the bench user, HOME = its home
 serve=("${user_cmd[@]}" env -i HOME="$home" PATH=/usr/bin:/bin TZ=UTC "$imapd")
 

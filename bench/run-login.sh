@@ -88,15 +88,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-if [ "$(id -u)" -eq 0 ]; then
-	bench_uid=65534
-	bench_gid=65534
-else
-	bench_uid=$(id -u)
-	bench_gid=$(id -g)
-fi
-own() { [ "$(id -u)" -ne 0 ] || chown "$bench_uid:$bench_gid" "$@"; }
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_account
 
 pw=benchpw
 mkdir -p "$home/spool" "$home/bench" "$home/nocerts"

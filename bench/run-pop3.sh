@@ -84,15 +84,7 @@ cleanup() {
 	rm -rf "$home"
 }
 trap cleanup EXIT
-if [ "$(id -u)" -eq 0 ]; then
-	bench_uid=65534
-	bench_gid=65534
-else
-	bench_uid=$(id -u)
-	bench_gid=$(id -g)
-fi
-own() { [ "$(id -u)" -ne 0 ] || chown "$bench_uid:$bench_gid" "$@"; }
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+bench_account
 # wait_port PORT : until something accepts on 127.0.0.1:PORT (10 s at most)
 wait_port() {
 	"$PY" - "$1" <<'EOF'
