@@ -687,9 +687,9 @@ static int unix_prefix_moved (MAILSTREAM *stream);
  * the messages that went as ghosts, reported expunged at the next ping
  * (RFC 3501 7.4.1: not during FETCH, STORE or SEARCH).  The read itself
  * is then done under a shared flock(), which a rewrite (exclusive) waits
- * for.  0 when message msgno can be read (a read-only stream then holds
- * the shared flock: unix_read_done gives it back), else -1 after logging
- * why. */
+ * for. */
+
+/* Has the file changed in a way that moves what we know (not only grown)? */
 static int unix_moved (MAILSTREAM *stream)
 {
   struct unix_local *L = UNIX_LOCAL (stream);
@@ -700,20 +700,21 @@ static int unix_moved (MAILSTREAM *stream)
     && (sb.st_size <= L->parsed || unix_prefix_moved (stream));
 }
 
+/* 0 when message msgno can be read (a read-only stream then holds the
+ * shared flock: unix_read_done gives it back), else -1 after logging why */
 static int unix_fresh (MAILSTREAM *stream, unsigned long msgno)
 {
   struct unix_local *L = UNIX_LOCAL (stream);
   int tries;
 
   for (tries = 0; stream->rdonly && tries < 3; tries++) {
-    if (unix_moved (stream))	/* outside the flock: it may replay */
-      unix_reread (stream, 1);
     if (L->stale || L->msgs[msgno - 1].ghost
 	|| lock_flock (L->fd, LOCK_SH, unix_timeout ()) < 0)
       break;
     if (!unix_moved (stream))
       return 0;			/* and nobody can move it now */
-    lock_funlock (L->fd);	/* rewritten just now: again */
+    lock_funlock (L->fd);	/* the re-read may replay a journal: */
+    unix_reread (stream, 1);	/* not under our shared flock */
   }
   if (L->stale) {
     mail_log (stream, ERROR, "Mailbox %s was rewritten by another session: "
