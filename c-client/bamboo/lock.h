@@ -40,6 +40,10 @@ void lock_session_set_dir (const char *dir);
 
 /* ---- additions (os/lock.c, os/dotlock.c) ---- */
 
+/* The mode of lock files others must be able to use: "lock-protection"
+ * (SET_LOCKPROTECTION), 0666 by default, as UW. */
+mode_t lock_protection (void);
+
 /* Seconds on CLOCK_MONOTONIC; a short sleep (a signal may end it early). */
 double lock_monotonic_now (void);
 void lock_sleep_ns (long ns);

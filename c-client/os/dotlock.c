@@ -87,7 +87,7 @@ static long dot_timeout (void)
   return minutes * 60;
 }
 
-static mode_t dot_protection (void)
+mode_t lock_protection (void)
 {
   long mode = (long) mail_parameters (NIL, GET_LOCKPROTECTION, NIL);
 
@@ -391,7 +391,7 @@ int lock_dot (MAILSTREAM *stream, const char *path, int fd, DOTLOCK *dl,
 	      const char **error_r)
 {
   long timeout = dot_timeout ();
-  mode_t mode = dot_protection ();
+  mode_t mode = lock_protection ();
   double start = lock_monotonic_now (), now, fs_now = 0, next_note;
   double seen_since = 0;
   struct stat seen = { 0 }, sb;

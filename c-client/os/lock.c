@@ -105,8 +105,6 @@ void lock_session_set_dir (const char *dir)
 
 struct lock_session {
   int fd;			/* the /tmp lock file, -1 while not used */
-  int readwrite;		/* we asked for (and hold) read/write */
-  int mailbox_fd;		/* the mailbox we lock for (not owned) */
   char path[PATH_MAX];		/* "/tmp/.<dev hex>.<ino hex>" */
 };
 
@@ -172,10 +170,8 @@ static int session_try (const char *path, int *lfd_r, long *pid_r)
     errno = EPERM;
     return -1;
   }
-  if (sb.st_uid == geteuid ()) {	/* UW's protection, whatever the umask */
-    long mode = (long) mail_parameters (NIL, GET_LOCKPROTECTION, NIL);
-    (void) fchmod (lfd, (mode_t) (mode > 0 ? mode & 0777 : 0666));
-  }
+  if (sb.st_uid == geteuid ())	/* UW's protection, whatever the umask */
+    (void) fchmod (lfd, lock_protection () & 0777);
   if (flock (lfd, LOCK_EX | LOCK_NB) < 0) {
     int e = errno;
     if (e == EWOULDBLOCK || e == EINTR)
@@ -227,8 +223,6 @@ int lock_session_acquire (MAILSTREAM *stream, int fd, int readwrite,
   int lfd = -1, r;
 
   ls->fd = -1;
-  ls->readwrite = readwrite ? 1 : 0;
-  ls->mailbox_fd = fd;
   ls->path[0] = '\0';
   *ls_r = ls;
   /* read-only sessions and formats that share (mix, mbx, Maildir) take no
