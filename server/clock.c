@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "server.h"
+#include "internal.h"		/* os_host_name_part */
 
 static void real_clocks (int64_t *real_ms, int64_t *steady_ms);
 
@@ -133,18 +134,11 @@ clock_skew_message (struct buf *b, const char *dir, time_t now, time_t fs)
 static void
 scratch_name (struct buf *b, const char *dir)
 {
-  char host[256];
   struct timespec ts;
-  size_t i;
-  if (gethostname (host, sizeof host - 1))
-    strcpy (host, "localhost");
-  host[sizeof host - 1] = '\0';
-  for (i = 0; host[i]; i++)	/* a name, not a path */
-    if (host[i] == '/' || (unsigned char) host[i] < 0x21)
-      host[i] = '_';
   clock_gettime (CLOCK_BOOTTIME, &ts);
-  buf_printf (b, "%s/.bamboo-clock.%s.%ld.%lld", strcmp (dir, "/") ? dir : "",
-	      host, (long) getpid (),
+  buf_printf (b, "%s/.bamboo-clock.", strcmp (dir, "/") ? dir : "");
+  os_host_name_part (b);
+  buf_printf (b, ".%ld.%lld", (long) getpid (),
 	      (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec);
 }
 

@@ -84,6 +84,10 @@ int os_fsync_path_dir (const char *path);
 /* fsync a directory (a filesystem that refuses to is not an error); -1
  * with errno */
 int os_fsync_dir (const char *dir);
+/* Append this host's name to b for use inside a file name (hitching posts,
+ * scratch files shared over NFS): '/', blanks, controls and non-ASCII
+ * bytes become '_'; "localhost" when there is no name. */
+void os_host_name_part (struct buf *b);
 
 /* ---- UIDVALIDITY (os/uidvalidity.c) ---- */
 /* A UIDVALIDITY for a mailbox that starts a new UID series: max(time(0),

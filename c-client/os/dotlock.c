@@ -122,18 +122,10 @@ static long long dot_mtime_ns (const struct stat *sb)
  * a shell reader are replaced. */
 static void dot_hitch_name (struct buf *b, const char *path)
 {
-  char host[256];
-  size_t i;
-
-  if (gethostname (host, sizeof host) < 0)
-    host[0] = '\0';
-  host[sizeof host - 1] = '\0';
-  for (i = 0; host[i]; i++)
-    if (host[i] == '/' || host[i] <= ' ' || host[i] == 0x7f)
-      host[i] = '_';
   buf_reset (b);
-  buf_printf (b, "%s.%s.%ld.%lu", path, host[0] ? host : "localhost",
-	      (long) getpid (), ++dot_counter);
+  buf_printf (b, "%s.", path);
+  os_host_name_part (b);
+  buf_printf (b, ".%ld.%lu", (long) getpid (), ++dot_counter);
 }
 
 static void dot_record (DOTLOCK *dl, const struct stat *sb)

@@ -306,3 +306,18 @@ chk_notsymlink (char *name, void *sbuf)
   }
   return LONGT;
 }
+
+void os_host_name_part (struct buf *b)
+{
+  char host[256];
+  size_t i;
+
+  if (gethostname (host, sizeof host) < 0)
+    host[0] = '\0';
+  host[sizeof host - 1] = '\0';
+  for (i = 0; host[i]; i++)	/* a name, not a path or shell words */
+    if (host[i] == '/' || (unsigned char) host[i] <= ' '
+	|| (unsigned char) host[i] >= 0x7f)
+      host[i] = '_';
+  buf_puts (b, host[0] ? host : "localhost");
+}
